@@ -1,0 +1,1 @@
+"""Generated gRPC stubs of the Parley engine API (see engine.proto)."""
