@@ -1,0 +1,82 @@
+"""In-process lock store: FIFO per conversation, for one engine process."""
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from engine.errors import LockTimeout
+from engine.stores.lock.base import LockStore
+
+
+class _Entry:
+    __slots__ = ("abandoned", "condition", "next_ticket", "serving", "users")
+
+    def __init__(self, guard: threading.Lock) -> None:
+        self.condition = threading.Condition(guard)
+        self.next_ticket = 0
+        self.serving = 0
+        self.users = 0
+        self.abandoned: set[int] = set()
+
+
+class InMemoryLockStore(LockStore):
+    """Ticket lock per conversation: waiters are served in arrival order.
+
+    Entries are dropped when nobody holds or waits for them, so memory does
+    not grow with the number of conversations ever seen.
+    """
+
+    name = "in_memory"
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._entries: dict[str, _Entry] = {}
+
+    @contextmanager
+    def lock(self, conversation_id: str, *, wait: float = 60.0) -> Iterator[None]:
+        """Hold the conversation's lock, waiting at most ``wait`` seconds."""
+        with self._guard:
+            entry = self._entries.get(conversation_id)
+            if entry is None:
+                entry = self._entries[conversation_id] = _Entry(self._guard)
+            entry.users += 1
+            ticket = entry.next_ticket
+            entry.next_ticket += 1
+            got = entry.condition.wait_for(lambda: entry.serving == ticket, timeout=wait)
+            if not got:
+                # Give up our place: skip our ticket when it comes up.
+                self._abandon(conversation_id, entry, ticket)
+                raise LockTimeout(
+                    f"Timed out after {wait:g} s waiting for the lock of conversation "
+                    f"'{conversation_id}'."
+                )
+        try:
+            yield
+        finally:
+            with self._guard:
+                self._advance(conversation_id, entry)
+
+    def _advance(self, conversation_id: str, entry: _Entry) -> None:
+        entry.serving += 1
+        self._skip_abandoned(entry)
+        entry.users -= 1
+        if entry.users == 0:
+            del self._entries[conversation_id]
+        else:
+            entry.condition.notify_all()
+
+    @staticmethod
+    def _skip_abandoned(entry: _Entry) -> None:
+        while entry.serving in entry.abandoned:
+            entry.abandoned.discard(entry.serving)
+            entry.serving += 1
+
+    def _abandon(self, conversation_id: str, entry: _Entry, ticket: int) -> None:
+        entry.users -= 1
+        entry.abandoned.add(ticket)
+        self._skip_abandoned(entry)
+        if entry.users == 0:
+            del self._entries[conversation_id]
+        else:
+            entry.condition.notify_all()

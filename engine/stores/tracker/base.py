@@ -1,0 +1,52 @@
+"""The tracker store interface.
+
+A tracker store keeps each conversation's events in order. It is
+append-only: a turn appends its new events; nothing rewrites a stored
+conversation except an explicit :meth:`TrackerStore.replace`.
+"""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Any
+
+
+class TrackerStore(ABC):
+    """Stores conversation events as Rasa event dicts."""
+
+    @abstractmethod
+    def append(self, conversation_id: str, events: list[dict[str, Any]]) -> None:
+        """Append ``events`` to the conversation, creating it if needed."""
+
+    @abstractmethod
+    def retrieve(self, conversation_id: str, *, all_sessions: bool = False) -> list[dict[str, Any]] | None:
+        """Return the conversation's events, or None for an unknown id.
+
+        Args:
+            conversation_id: The conversation (sender) id.
+            all_sessions: False returns the current session only: events
+                from the last ``action_session_start`` on (Rasa 3.x).
+        """
+
+    @abstractmethod
+    def replace(self, conversation_id: str, events: list[dict[str, Any]]) -> None:
+        """Replace all events of the conversation."""
+
+    @abstractmethod
+    def keys(self) -> list[str]:
+        """Return every stored conversation id."""
+
+    def exists(self, conversation_id: str) -> bool:
+        """Return whether the conversation has been stored."""
+        return self.retrieve(conversation_id) is not None
+
+    def close(self) -> None:
+        """Release connections (no-op by default)."""
+
+
+def last_session(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Return the events from the last ``action_session_start`` on."""
+    for index in range(len(events) - 1, -1, -1):
+        event = events[index]
+        if event.get("event") == "action" and event.get("name") == "action_session_start":
+            return events[index:]
+    return events

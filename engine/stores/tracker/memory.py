@@ -1,0 +1,40 @@
+"""In-memory tracker store: the embedded default for one engine process."""
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from engine.stores.tracker.base import TrackerStore, last_session
+
+
+class InMemoryTrackerStore(TrackerStore):
+    """Keeps events in a dict of lists; lost when the process stops."""
+
+    name = "in_memory"
+
+    def __init__(self) -> None:
+        self._events: dict[str, list[dict[str, Any]]] = {}
+        self._guard = threading.Lock()
+
+    def append(self, conversation_id: str, events: list[dict[str, Any]]) -> None:
+        """Append events to the conversation."""
+        with self._guard:
+            self._events.setdefault(conversation_id, []).extend(events)
+
+    def retrieve(self, conversation_id: str, *, all_sessions: bool = False) -> list[dict[str, Any]] | None:
+        """Return a copy of the conversation's events (None if unknown)."""
+        with self._guard:
+            stored = self._events.get(conversation_id)
+            if stored is None:
+                return None
+            return list(stored) if all_sessions else list(last_session(stored))
+
+    def replace(self, conversation_id: str, events: list[dict[str, Any]]) -> None:
+        """Replace the conversation's events."""
+        with self._guard:
+            self._events[conversation_id] = list(events)
+
+    def keys(self) -> list[str]:
+        """Return every conversation id."""
+        with self._guard:
+            return list(self._events)
