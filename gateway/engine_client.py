@@ -1,0 +1,93 @@
+"""The gateway's one gRPC client of the engine (grpc.aio)."""
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import grpc
+
+from protos import engine_pb2, engine_pb2_grpc
+
+# PERF: trackers and model archives can exceed gRPC's 4 MiB default receive
+#   limit; the engine decides what it sends, the gateway only relays it.
+_MAX_RECEIVE_BYTES = 512 * 1024 * 1024
+
+
+class EngineClient:
+    """Calls the engine over one grpc.aio channel, each call with a deadline.
+
+    The channel is opened lazily on first use inside the running event loop:
+    gunicorn forks workers after the app is built, and gRPC objects must be
+    created after a fork. When the running loop changes (tests run each
+    request in a loop of their own), a fresh channel is opened for it.
+
+    Args:
+        address: gRPC target, ``host:port`` or ``unix:/path``.
+        timeout: Deadline of every call, in seconds.
+    """
+
+    def __init__(self, address: str, timeout: float) -> None:
+        self.address = address
+        self.timeout = timeout
+        self._channel: grpc.aio.Channel | None = None
+        self._stub: engine_pb2_grpc.EngineStub | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def _engine(self) -> engine_pb2_grpc.EngineStub:
+        loop = asyncio.get_running_loop()
+        if self._stub is None or self._loop is not loop:
+            # NOTE: a channel of another (possibly closed) loop cannot be
+            #   closed from this one; dropping it lets gRPC reclaim it.
+            self._channel = grpc.aio.insecure_channel(
+                self.address,
+                options=(
+                    ("grpc.max_receive_message_length", _MAX_RECEIVE_BYTES),
+                    ("grpc.max_send_message_length", -1),
+                ),
+            )
+            stub = engine_pb2_grpc.EngineStub(self._channel)  # type: ignore[no-untyped-call]
+            self._stub = stub
+            self._loop = loop
+        return self._stub
+
+    async def _call(self, rpc: str, request: Any) -> Any:
+        method = getattr(self._engine(), rpc)
+        return await method(request, timeout=self.timeout)
+
+    async def get_version(self) -> engine_pb2.GetVersionResponse:
+        """Return the engine's version."""
+        request = engine_pb2.GetVersionRequest()
+        response: engine_pb2.GetVersionResponse = await self._call("GetVersion", request)
+        return response
+
+    async def get_status(self) -> engine_pb2.GetStatusResponse:
+        """Return the loaded model and the running training jobs."""
+        request = engine_pb2.GetStatusRequest()
+        response: engine_pb2.GetStatusResponse = await self._call("GetStatus", request)
+        return response
+
+    async def parse(self, request: engine_pb2.ParseRequest) -> engine_pb2.ParseResponse:
+        """Parse a text with the loaded model."""
+        response: engine_pb2.ParseResponse = await self._call("Parse", request)
+        return response
+
+    async def handle_message(
+        self, request: engine_pb2.HandleMessageRequest
+    ) -> engine_pb2.HandleMessageResponse:
+        """Handle one user message and return the bot's messages."""
+        response: engine_pb2.HandleMessageResponse = await self._call("HandleMessage", request)
+        return response
+
+    async def get_tracker(
+        self, request: engine_pb2.GetTrackerRequest
+    ) -> engine_pb2.GetTrackerResponse:
+        """Return a conversation's tracker."""
+        response: engine_pb2.GetTrackerResponse = await self._call("GetTracker", request)
+        return response
+
+    async def close(self) -> None:
+        """Close the channel, if one is open in the running loop."""
+        channel, loop = self._channel, self._loop
+        self._channel = self._stub = self._loop = None
+        if channel is not None and loop is asyncio.get_running_loop():
+            await channel.close()

@@ -1,0 +1,67 @@
+"""Gunicorn configuration of the gateway's ``web`` process.
+
+Usage: ``gunicorn -c gateway/gunicorn_conf.py 'gateway.app:get_app()'``.
+
+Gunicorn executes this file and reads its module globals, so this is the
+one module that reads the environment when loaded (it *is* the process
+edge). Variables:
+
+- ``PORT`` (default 5005): bind ``0.0.0.0:$PORT``;
+- ``PARLEY_BIND`` overrides the whole bind address, e.g. ``127.0.0.1:5005``;
+- ``WEB_CONCURRENCY`` (alias ``SANIC_WORKERS``, default 1): worker processes;
+- ``PARLEY_GRACEFUL_TIMEOUT`` (default 30): seconds to finish requests on stop.
+"""
+from __future__ import annotations
+
+import os
+from typing import Any, Mapping
+
+DEFAULT_PORT = 5005
+
+
+def config_from_env(environ: Mapping[str, str]) -> dict[str, Any]:
+    """Return gunicorn settings for the given environment.
+
+    Raises:
+        ValueError: A numeric variable is not a positive integer.
+    """
+    port = environ.get("PORT", "").strip() or str(DEFAULT_PORT)
+    bind = environ.get("PARLEY_BIND", "").strip() or f"0.0.0.0:{port}"
+    workers_raw = (
+        environ.get("WEB_CONCURRENCY", "").strip()
+        or environ.get("SANIC_WORKERS", "").strip()
+        or "1"
+    )
+    return {
+        "bind": [bind],
+        "workers": _positive_int("WEB_CONCURRENCY", workers_raw),
+        "worker_class": "gateway.worker.ParleyUvicornWorker",
+        "accesslog": "-",
+        "errorlog": "-",
+        "graceful_timeout": _positive_int(
+            "PARLEY_GRACEFUL_TIMEOUT", environ.get("PARLEY_GRACEFUL_TIMEOUT", "").strip() or "30"
+        ),
+        # gunicorn >= 25 opens a control socket at one per-user path; several
+        # gateways (or test runs) on a host would fight over it.
+        "control_socket_disable": True,
+    }
+
+
+def _positive_int(name: str, raw: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a positive integer, not '{raw}'.") from None
+    if value < 1:
+        raise ValueError(f"{name} must be a positive integer, not '{raw}'.")
+    return value
+
+
+_config = config_from_env(os.environ)
+bind = _config["bind"]
+workers = _config["workers"]
+worker_class = _config["worker_class"]
+accesslog = _config["accesslog"]
+errorlog = _config["errorlog"]
+graceful_timeout = _config["graceful_timeout"]
+control_socket_disable = _config["control_socket_disable"]
