@@ -18,19 +18,31 @@ SERVICE_NAME = "parley.engine.v1.Engine"
 
 def build_stores(endpoints: dict[str, Any]) -> tuple[Any, Any]:
     """Create the tracker store and lock store named in endpoints.yml."""
-    from engine.stores.lock.memory import InMemoryLockStore
-    from engine.stores.tracker.memory import InMemoryTrackerStore
+    from engine.stores.registry import (
+        SHARED_TRACKER_STORES,
+        create_lock_store,
+        create_tracker_store,
+        store_type,
+    )
 
-    for section in ("tracker_store", "lock_store"):
-        config = endpoints.get(section) or {}
-        kind = str(config.get("type") or config.get("store_type") or "in_memory").lower()
-        if kind not in ("in_memory", "memory", "inmemory"):
-            logger.warning(
-                "%s type '%s' is not supported by this Parley version; using the in-memory one",
-                section,
-                kind,
-            )
-    return InMemoryTrackerStore(), InMemoryLockStore()
+    tracker_config = endpoints.get("tracker_store") or None
+    lock_config = endpoints.get("lock_store") or None
+    tracker_store = create_tracker_store(tracker_config)
+    try:
+        lock_store = create_lock_store(lock_config)
+    except Exception:
+        tracker_store.close()
+        raise
+    tracker_kind = store_type(tracker_config) or "in_memory"
+    lock_kind = store_type(lock_config) or "in_memory"
+    if tracker_kind in SHARED_TRACKER_STORES and lock_kind == "in_memory":
+        logger.warning(
+            "the %s tracker store can be shared, but the lock store is in-memory: only ONE "
+            "engine process may use this tracker store, or conversations will be processed "
+            "twice at once. Configure a redis lock_store to run several engine processes.",
+            tracker_kind,
+        )
+    return tracker_store, lock_store
 
 
 def build_agent(settings: EngineSettings) -> Agent:

@@ -6,7 +6,14 @@ from contextlib import AbstractContextManager
 
 
 class LockStore(ABC):
-    """Serialises work on one conversation across threads (and processes)."""
+    """Serialises work on one conversation across threads (and processes).
+
+    Contract (tests/contracts/test_lock_stores.py): one holder at a time,
+    waiters served in arrival order, a wait past its deadline raises
+    :class:`engine.errors.LockTimeout` and gives up its place in the queue.
+    """
+
+    name = "base"
 
     @abstractmethod
     def lock(self, conversation_id: str, *, wait: float = 60.0) -> AbstractContextManager[None]:

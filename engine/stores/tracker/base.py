@@ -9,13 +9,28 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from typing import Any
 
+SESSION_START = "action_session_start"
+
 
 class TrackerStore(ABC):
-    """Stores conversation events as Rasa event dicts."""
+    """Stores conversation events as Rasa event dicts.
+
+    Contract (tests/contracts/test_tracker_stores.py checks every
+    implementation): events come back in append order; appending nothing
+    stores nothing; a conversation exists once it has an event, so replacing
+    it with no events forgets it; implementations are safe to call from
+    several threads at once.
+    """
+
+    name = "base"
 
     @abstractmethod
     def append(self, conversation_id: str, events: list[dict[str, Any]]) -> None:
-        """Append ``events`` to the conversation, creating it if needed."""
+        """Append ``events`` to the conversation, creating it if needed.
+
+        The events of one call are stored together (one transaction where the
+        backend has them); nothing already stored is rewritten.
+        """
 
     @abstractmethod
     def retrieve(self, conversation_id: str, *, all_sessions: bool = False) -> list[dict[str, Any]] | None:
@@ -29,7 +44,7 @@ class TrackerStore(ABC):
 
     @abstractmethod
     def replace(self, conversation_id: str, events: list[dict[str, Any]]) -> None:
-        """Replace all events of the conversation."""
+        """Replace all events of the conversation (an empty list forgets it)."""
 
     @abstractmethod
     def keys(self) -> list[str]:
@@ -47,6 +62,6 @@ def last_session(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Return the events from the last ``action_session_start`` on."""
     for index in range(len(events) - 1, -1, -1):
         event = events[index]
-        if event.get("event") == "action" and event.get("name") == "action_session_start":
+        if event.get("event") == "action" and event.get("name") == SESSION_START:
             return events[index:]
     return events

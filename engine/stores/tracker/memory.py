@@ -18,6 +18,8 @@ class InMemoryTrackerStore(TrackerStore):
 
     def append(self, conversation_id: str, events: list[dict[str, Any]]) -> None:
         """Append events to the conversation."""
+        if not events:
+            return
         with self._guard:
             self._events.setdefault(conversation_id, []).extend(events)
 
@@ -30,9 +32,12 @@ class InMemoryTrackerStore(TrackerStore):
             return list(stored) if all_sessions else list(last_session(stored))
 
     def replace(self, conversation_id: str, events: list[dict[str, Any]]) -> None:
-        """Replace the conversation's events."""
+        """Replace the conversation's events (an empty list forgets it)."""
         with self._guard:
-            self._events[conversation_id] = list(events)
+            if events:
+                self._events[conversation_id] = list(events)
+            else:
+                self._events.pop(conversation_id, None)
 
     def keys(self) -> list[str]:
         """Return every conversation id."""

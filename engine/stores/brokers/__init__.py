@@ -1,0 +1,1 @@
+"""Event brokers: publish every conversation event to an outside consumer."""
