@@ -5,12 +5,10 @@ from typing import Any
 
 from engine import wire
 from engine.agent import Agent
-from engine.errors import BadRequest, grpc_errors
+from engine.errors import grpc_errors
+from engine.nlu.emulators import check_mode, emulate
 from engine.version import MINIMUM_COMPATIBLE_VERSION, parley_version
 from protos import engine_pb2, engine_pb2_grpc
-
-EMULATION_MODES = ("wit", "luis", "dialogflow")
-
 
 class EngineServicer(engine_pb2_grpc.EngineServicer):
     """Serves ``parley.engine.v1.Engine`` from an :class:`Agent`."""
@@ -40,16 +38,9 @@ class EngineServicer(engine_pb2_grpc.EngineServicer):
     @grpc_errors
     def Parse(self, request: engine_pb2.ParseRequest, context: Any) -> engine_pb2.ParseResponse:
         """Parse a text with the loaded model."""
-        mode = request.emulation_mode.lower()
-        if mode and mode not in EMULATION_MODES:
-            raise BadRequest(
-                f"Invalid parameter value for 'emulation_mode'. Should be one of {', '.join(EMULATION_MODES)}",
-                details={"parameter": "emulation_mode", "in": "query"},
-            )
+        mode = check_mode(request.emulation_mode) if request.emulation_mode else ""
         result = self.agent.parse(request.text, request.message_id or None)
         if mode:
-            from engine.nlu.emulators import emulate
-
             result = emulate(mode, result)
         return engine_pb2.ParseResponse(parse_json=wire.to_json(result))
 

@@ -1,80 +1,109 @@
-"""Parse results in the formats of other NLU services (`emulation_mode`).
+"""Parse results in other NLU services' formats (``/model/parse?emulation_mode=``).
 
-Rasa's `POST /model/parse?emulation_mode=wit|luis|dialogflow` answers in the
-shape those services used, so clients written for them keep working.
+Rasa's three emulation modes, from a Rasa parse result dict:
+
+* ``wit``: wit.ai ``/message`` (2020-05-13 API): ``text``, ``intents``,
+  ``entities`` keyed ``"<type>:<role>"``.
+* ``luis``: LUIS v3 ``/predict``: ``query`` and ``prediction`` with
+  ``topIntent``, ``intents`` (name -> score) and ``entities`` (role or type
+  -> values, plus ``$instance`` details).
+* ``dialogflow``: Dialogflow ES ``detectIntent``: ``responseId`` and
+  ``queryResult``.
 """
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
 from typing import Any, Callable
 
-
-def _intent(result: dict[str, Any]) -> tuple[str | None, float | None]:
-    intent = result.get("intent") or {}
-    return intent.get("name"), intent.get("confidence")
+from engine.errors import BadRequest
 
 
 def to_wit(result: dict[str, Any]) -> dict[str, Any]:
-    """Return the parse result as wit.ai's response."""
-    name, confidence = _intent(result)
+    """Render a parse result in wit.ai's format."""
+    text = result.get("text") or ""
     entities: dict[str, list[dict[str, Any]]] = {}
-    for entity in result.get("entities", []):
-        entities.setdefault(entity["entity"], []).append(
+    for entity in result.get("entities") or []:
+        kind = entity.get("entity")
+        role = entity.get("role", kind)
+        start, end = entity.get("start", 0), entity.get("end", 0)
+        entities.setdefault(f"{kind}:{role}", []).append(
             {
-                "confidence": entity.get("confidence_entity", entity.get("confidence")),
-                "type": "value",
+                "confidence": entity.get("confidence_entity") or 1,
+                "name": kind,
                 "value": entity.get("value"),
+                "body": text[start or 0 : end or 0],  # the text before any synonym mapping
                 "start": entity.get("start"),
                 "end": entity.get("end"),
+                "role": role,
+                "entities": [],
             }
         )
-    return {"_text": result.get("text"), "confidence": confidence, "intent": name, "entities": entities}
+    return {"text": text, "intents": [result.get("intent")], "entities": entities}
+
+
+def _luis_intents(result: dict[str, Any]) -> dict[str, Any]:
+    ranking = result.get("intent_ranking")
+    if ranking:
+        return {entry["name"]: {"score": entry["confidence"]} for entry in ranking}
+    top = result.get("intent")
+    return {top["name"]: {"score": top.get("confidence")}} if top else {}
+
+
+def _luis_entities(result: dict[str, Any]) -> dict[str, Any]:
+    if "entities" not in result:
+        return {}
+    entities: dict[str, Any] = {"$instance": {}}
+    for entity in result["entities"] or []:
+        # LUIS v3 keys entities by role when there is one.
+        key = entity.get("role", entity.get("entity"))
+        entities[key] = [entity.get("value")]
+        has_span = "start" in entity and "end" in entity
+        entities["$instance"][key] = [
+            {
+                "role": entity.get("role"),
+                "type": entity.get("entity"),
+                "text": entity.get("value"),
+                "startIndex": entity.get("start"),
+                "length": entity["end"] - entity["start"] if has_span else None,
+                "score": entity.get("confidence"),
+                "modelType": entity.get("extractor"),
+            }
+        ]
+    return entities
 
 
 def to_luis(result: dict[str, Any]) -> dict[str, Any]:
-    """Return the parse result as LUIS's response."""
-    name, confidence = _intent(result)
-    ranking = result.get("intent_ranking") or ([{"name": name, "confidence": confidence}] if name else [])
+    """Render a parse result in LUIS v3's format."""
+    top = result.get("intent")
     return {
         "query": result.get("text"),
-        "topScoringIntent": {"intent": name, "score": confidence} if name else None,
-        "intents": [{"intent": item["name"], "score": item["confidence"]} for item in ranking],
-        "entities": [
-            {
-                "entity": entity.get("value"),
-                "type": entity.get("entity"),
-                "startIndex": entity.get("start"),
-                "endIndex": (entity["end"] - 1) if isinstance(entity.get("end"), int) else None,
-                "score": entity.get("confidence_entity", entity.get("confidence")),
-            }
-            for entity in result.get("entities", [])
-        ],
+        "prediction": {
+            "normalizedQuery": result.get("text"),
+            "topIntent": top.get("name") if top else None,
+            "intents": _luis_intents(result),
+            "entities": _luis_entities(result),
+        },
     }
 
 
 def to_dialogflow(result: dict[str, Any]) -> dict[str, Any]:
-    """Return the parse result as Dialogflow's (v1) response."""
-    name, confidence = _intent(result)
+    """Render a parse result in Dialogflow ES's format."""
     parameters: dict[str, list[Any]] = {}
-    for entity in result.get("entities", []):
-        parameters.setdefault(entity["entity"], []).append(entity.get("value"))
+    for entity in result.get("entities") or []:
+        parameters.setdefault(entity.get("entity"), []).append(entity.get("value"))
+    intent = result.get("intent") or {}
     return {
-        "id": str(uuid.uuid4()),
-        "sessionId": str(uuid.uuid4()),
-        "timestamp": datetime.now(timezone.utc).isoformat(),
-        "result": {
-            "source": "agent",
-            "resolvedQuery": result.get("text"),
-            "action": None,
-            "actionIncomplete": None,
+        "responseId": str(uuid.uuid1()),
+        "queryResult": {
+            "queryText": result.get("text"),
+            "action": intent.get("name"),
             "parameters": parameters,
-            "contexts": [],
-            "metadata": {"intentId": str(uuid.uuid4()), "webhookUsed": "false", "intentName": name},
-            "fulfillment": {},
-            "score": confidence,
+            "fulfillmentText": "",
+            "fulfillmentMessages": [],
+            "outputContexts": [],
+            "intent": {"name": intent.get("name"), "displayName": intent.get("name")},
+            "intentDetectionConfidence": intent.get("confidence"),
         },
-        "status": {"code": 200, "errorType": "success"},
     }
 
 
@@ -85,6 +114,21 @@ EMULATORS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
 }
 
 
+def check_mode(mode: str) -> str:
+    """Return ``mode`` lower-cased, or raise BadRequest if it is not emulated."""
+    lowered = mode.lower()
+    if lowered not in EMULATORS:
+        raise BadRequest(
+            f"Invalid parameter value for 'emulation_mode'. Should be one of {', '.join(EMULATORS)}",
+            details={"parameter": "emulation_mode", "in": "query"},
+        )
+    return lowered
+
+
 def emulate(mode: str, result: dict[str, Any]) -> dict[str, Any]:
-    """Convert ``result`` to the format named ``mode`` (wit, luis, dialogflow)."""
-    return EMULATORS[mode.lower()](result)
+    """Render ``result`` in the format of emulation ``mode`` (case-insensitive).
+
+    Raises:
+        BadRequest: ``mode`` is not wit, luis or dialogflow.
+    """
+    return EMULATORS[check_mode(mode)](result)

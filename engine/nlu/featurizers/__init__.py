@@ -1,0 +1,1 @@
+"""NLU featurizers (one component per module; imported lazily via engine.nlu.registry)."""

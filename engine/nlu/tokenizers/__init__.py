@@ -1,0 +1,1 @@
+"""NLU tokenizers (one component per module; imported lazily via engine.nlu.registry)."""
