@@ -17,6 +17,7 @@ from engine.errors import BadRequest, Conflict, NoModelLoaded
 if TYPE_CHECKING:
     from engine.models.loader import Model
     from engine.processor import MessageProcessor
+    from engine.stores.brokers.base import EventBroker
     from engine.stores.lock.base import LockStore
     from engine.stores.tracker.base import TrackerStore
 
@@ -31,6 +32,7 @@ class Agent:
     Args:
         tracker_store: Where conversations are kept.
         lock_store: Per-conversation locks.
+        event_broker: Receives every stored event, in order, if configured.
         model: The model to serve, if one is loaded at start.
         clock: Time source for events (injected for tests).
         lock_wait: Seconds to wait for a conversation's lock.
@@ -41,12 +43,14 @@ class Agent:
         tracker_store: TrackerStore,
         lock_store: LockStore,
         *,
+        event_broker: EventBroker | None = None,
         model: Model | None = None,
         clock: Callable[[], float] = time.time,
         lock_wait: float = 60.0,
     ) -> None:
         self.tracker_store = tracker_store
         self.lock_store = lock_store
+        self.event_broker = event_broker
         self.clock = clock
         self.lock_wait = lock_wait
         self._served: tuple[Model, MessageProcessor | None] | None = None
@@ -149,10 +153,26 @@ class Agent:
                 message_id=message_id,
                 output_channel=output_channel or input_channel,
             )
-            new_events = [event.as_dict() for event in tracker.events[before:]]
-            if new_events:
-                self.tracker_store.append(conversation_id, new_events)
+            self._save(conversation_id, [event.as_dict() for event in tracker.events[before:]])
         return messages
+
+    def _save(self, conversation_id: str, new_events: list[dict[str, Any]]) -> None:
+        """Append a turn's events, then publish them (call under the lock)."""
+        if not new_events:
+            return
+        self.tracker_store.append(conversation_id, new_events)
+        if self.event_broker is not None:
+            from engine.stores.brokers.base import broker_event
+
+            for event in new_events:
+                self.event_broker.publish(broker_event(conversation_id, event))
+
+    def close(self) -> None:
+        """Release the stores' and broker's connections."""
+        if self.event_broker is not None:
+            self.event_broker.close()
+        self.tracker_store.close()
+        self.lock_store.close()
 
     def get_tracker(
         self, conversation_id: str, verbosity: str = "AFTER_RESTART", until: float | None = None

@@ -47,8 +47,11 @@ def build_stores(endpoints: dict[str, Any]) -> tuple[Any, Any]:
 
 def build_agent(settings: EngineSettings) -> Agent:
     """Create the agent and load the configured model, if there is one."""
+    from engine.stores.registry import create_event_broker
+
     tracker_store, lock_store = build_stores(settings.endpoints)
-    agent = Agent(tracker_store, lock_store, lock_wait=settings.lock_wait)
+    broker = create_event_broker(settings.endpoints.get("event_broker") or None)
+    agent = Agent(tracker_store, lock_store, event_broker=broker, lock_wait=settings.lock_wait)
     try:
         from engine.models.loader import load_model
 
@@ -112,5 +115,4 @@ def serve(settings: EngineSettings) -> None:
     logger.info("stopping: letting in-flight calls finish (%.0f s at most)", settings.grace)
     health_servicer.enter_graceful_shutdown()
     server.stop(settings.grace).wait()
-    agent.tracker_store.close()
-    agent.lock_store.close()
+    agent.close()
