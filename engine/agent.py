@@ -74,7 +74,12 @@ class Agent:
             from engine.processor import MessageProcessor
 
             processor = MessageProcessor(
-                model.domain, model.policies, model.parse, model.model_id, clock=self.clock
+                model.domain,
+                model.policies,
+                model.parse,
+                model.model_id,
+                clock=self.clock,
+                assistant_id=model.metadata.assistant_id,
             )
         self._served = (model, processor)
 

@@ -69,6 +69,23 @@ def wait_for_engine(address: str, process: subprocess.Popen[bytes], timeout: flo
     return False
 
 
+def wait_for_port(host: str, port: int, process: subprocess.Popen[bytes], timeout: float) -> bool:
+    """Wait until something accepts TCP connections on host:port (or ``process`` dies)."""
+    import socket
+
+    target = "127.0.0.1" if host in ("0.0.0.0", "") else ("::1" if host == "::" else host)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            return False
+        try:
+            with socket.create_connection((target, port), timeout=0.5):
+                return True
+        except OSError:
+            time.sleep(0.05)
+    return False
+
+
 def _stop(process: subprocess.Popen[bytes], name: str, grace: float = 15.0) -> None:
     if process.poll() is not None:
         return
@@ -98,6 +115,11 @@ def run(args: argparse.Namespace) -> int:
             print("error: the engine did not start (see its log above).", file=sys.stderr)
             return 1
         gateway = subprocess.Popen(gunicorn_argv(), env=gateway_environment(args, address), stdout=log, stderr=log)
+        if not wait_for_port(args.interface, args.port, gateway, ENGINE_START_TIMEOUT):
+            _stop(gateway, "gateway")
+            _stop(engine, "engine")
+            print(f"error: the gateway did not start on {args.interface}:{args.port}.", file=sys.stderr)
+            return 1
         print(f"Parley server is up on http://{args.interface}:{args.port} (Ctrl+C to stop)", flush=True)
         stopping = False
 

@@ -164,7 +164,9 @@ def _train_nlu(project: Project, directory: Path, mappings: list[list[str]], rep
     pipeline.fit(project.nlu, progress=lambda stage: report(f"  NLU: {stage}"))
     directory.mkdir(parents=True)
     pipeline.persist(directory)
-    mappings.extend([list(pair) for pair in pipeline.mappings])
+    for rasa_name, ours in pipeline.mappings:
+        report(f"  NLU: {rasa_name} -> {ours}")
+        mappings.append([rasa_name, ours])
     report(f"NLU pipeline trained in {time.perf_counter() - started:.2f} s.")
     return [type(c).__name__ for c in getattr(pipeline, "components", [])]
 
@@ -180,6 +182,11 @@ def _train_core(
     ensemble.fit(project.stories, project.rules, domain)  # type: ignore[arg-type]
     directory.mkdir(parents=True)
     ensemble.persist(directory)
-    mappings.extend([list(pair) for pair in ensemble.mappings])
+    for rasa_name, ours in ensemble.mappings:
+        report(f"  policies: {rasa_name} -> {ours}")
+        mappings.append([rasa_name, ours])
+    for rasa_name in getattr(ensemble, "dropped", []):
+        report(f"  policies: {rasa_name} -> not used (no Parley equivalent needed)")
+        mappings.append([rasa_name, "dropped"])
     report(f"Dialogue policies trained in {time.perf_counter() - started:.2f} s.")
     return [type(p).__name__ for p in getattr(ensemble, "policies", [])]
