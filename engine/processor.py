@@ -13,12 +13,12 @@ import logging
 import random
 import time
 import uuid
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from engine.actions.base import Action, ActionExecutionRejection, ResponseGenerator
 from engine.actions.builtin import SessionStartAction, action_for_name
 from engine.actions.responses import TemplatedResponseGenerator, channel_message
-from engine.actions.slot_extraction import extract_slot_events
+from engine.actions.slot_extraction import ExtractSlotsAction
 from engine.conversation import constants as c
 from engine.conversation.domain import Domain
 from engine.conversation.events import (
@@ -26,11 +26,15 @@ from engine.conversation.events import (
     ActionExecutionRejected,
     BotUttered,
     Event,
+    ReminderScheduled,
     UserUttered,
 )
 from engine.conversation.tracker import DialogueStateTracker
 from engine.dialogue.ensemble import PolicyEnsemble, Prediction
 from engine.errors import Conflict, EngineError, NotFound
+
+if TYPE_CHECKING:
+    from engine.actions.endpoint import EndpointConfig
 
 logger = logging.getLogger(__name__)
 
@@ -62,8 +66,12 @@ class MessageProcessor:
         clock: Time source for timestamps and session expiry.
         max_predictions: Circuit breaker: actions per user turn.
         rng: Random source for response variations.
-        custom_action: Factory for custom (action-server) actions.
+        custom_action: Factory for custom actions; by default they run on
+            ``action_endpoint``.
         assistant_id: Also stamped into event metadata when given (3.5+).
+        action_endpoint: The action server (``action_endpoint`` of endpoints.yml).
+        nlg_endpoint: An external NLG server (``nlg`` of endpoints.yml);
+            None renders the domain's responses.
     """
 
     def __init__(
@@ -78,6 +86,8 @@ class MessageProcessor:
         rng: random.Random | None = None,
         custom_action: Callable[[str], Action] | None = None,
         assistant_id: str | None = None,
+        action_endpoint: EndpointConfig | None = None,
+        nlg_endpoint: EndpointConfig | None = None,
     ) -> None:
         self.domain = domain
         self.policies = policies
@@ -86,6 +96,15 @@ class MessageProcessor:
         self.clock = clock
         self.max_predictions = max_predictions
         self.nlg: ResponseGenerator = TemplatedResponseGenerator(domain.responses, rng)
+        if nlg_endpoint is not None:
+            from engine.actions.nlg_endpoint import CallbackResponseGenerator
+
+            self.nlg = CallbackResponseGenerator(nlg_endpoint)
+        if custom_action is None:
+            from engine.actions.remote import ActionServer, RemoteAction
+
+            server = ActionServer(action_endpoint, domain)
+            custom_action = lambda name: RemoteAction(name, server)  # noqa: E731
         self.custom_action = custom_action
         self.assistant_id = assistant_id
 
@@ -116,7 +135,7 @@ class MessageProcessor:
         }
         user = UserUttered(text, parse_data, input_channel, message_id, metadata=dict(metadata or {}))
         self._append(tracker, [user])
-        self._append(tracker, extract_slot_events(tracker, self.domain))
+        self._extract_slots(tracker, output_channel, messages)
         self._predict_and_act(tracker, output_channel, messages)
         return messages
 
@@ -150,9 +169,31 @@ class MessageProcessor:
         user = UserUttered(text, parse, None, None, metadata={"is_external": True})
         user.use_text_for_featurization = False
         self._append(tracker, [user])
-        self._append(tracker, extract_slot_events(tracker, self.domain))
+        self._extract_slots(tracker, output_channel, messages)
         self._predict_and_act(tracker, output_channel, messages)
         return messages
+
+    def handle_reminder(
+        self, tracker: DialogueStateTracker, reminder: ReminderScheduled, *, output_channel: str | None = None
+    ) -> list[dict[str, Any]] | None:
+        """Fire ``reminder``: trigger its intent unless it is outdated.
+
+        A reminder is outdated when the conversation no longer holds it in
+        its applied events (restart, new session) or, with
+        ``kill_on_user_msg``, when the user spoke after it was set.
+
+        Returns:
+            The bot messages, or None when the reminder was dropped.
+        """
+        self._require_policies()
+        self._ensure_session(tracker, None, output_channel, [])
+        if reminder.kill_on_user_message and _user_spoke_after(tracker, reminder.name):
+            logger.debug("reminder %r of %r dropped: the user spoke after it was set", reminder.name, tracker.sender_id)
+            return None
+        if not _reminder_is_applied(tracker, reminder.name):
+            logger.debug("reminder %r of %r dropped: no longer in the conversation", reminder.name, tracker.sender_id)
+            return None
+        return self.trigger_intent(tracker, reminder.intent, reminder.entities, output_channel=output_channel)
 
     def execute_action(
         self,
@@ -288,10 +329,23 @@ class MessageProcessor:
             )
             self._append(tracker, [executed])
         self._append(tracker, events)
-        if any(isinstance(e, UserUttered) for e in events):
-            self._append(tracker, extract_slot_events(tracker, self.domain))
         messages.extend(channel_message(e) for e in events if isinstance(e, BotUttered))
+        if any(isinstance(e, UserUttered) for e in events):
+            self._extract_slots(tracker, output_channel, messages)
         return self._continues(action.name)
+
+    def _extract_slots(
+        self, tracker: DialogueStateTracker, output_channel: str | None, messages: list[dict[str, Any]]
+    ) -> None:
+        """Run ``action_extract_slots`` without logging an ``action`` event (as Rasa does)."""
+        extractor = ExtractSlotsAction(self._action)
+        try:
+            events = extractor.run(tracker, self.domain, self.nlg, output_channel)
+        except Exception:  # slot filling must not lose the user's message
+            logger.exception("slot extraction failed for %r", tracker.sender_id)
+            return
+        self._append(tracker, events)
+        messages.extend(channel_message(e) for e in events if isinstance(e, BotUttered))
 
     @staticmethod
     def _continues(action_name: str) -> bool:
@@ -306,3 +360,18 @@ class MessageProcessor:
                 stamps["assistant_id"] = self.assistant_id
             event.metadata = {**event.metadata, **stamps}
             tracker.update(event)
+
+
+def _user_spoke_after(tracker: DialogueStateTracker, reminder_name: str) -> bool:
+    """Return whether a user message with text follows the reminder's event."""
+    for event in reversed(tracker.events):
+        if isinstance(event, ReminderScheduled) and event.name == reminder_name:
+            return False
+        if isinstance(event, UserUttered) and event.text:
+            return True
+    # The reminder is not in this session's events: the tracker was restarted.
+    return True
+
+
+def _reminder_is_applied(tracker: DialogueStateTracker, reminder_name: str) -> bool:
+    return any(isinstance(e, ReminderScheduled) and e.name == reminder_name for e in tracker.applied_events())

@@ -5,10 +5,12 @@ import logging
 import signal
 import threading
 from concurrent import futures
-from typing import Any
+from pathlib import Path
+from typing import Any, NamedTuple
 
 from engine.agent import Agent
 from engine.errors import EngineError
+from engine.metrics import EngineMetrics
 from engine.settings import EngineSettings
 
 logger = logging.getLogger(__name__)
@@ -45,27 +47,76 @@ def build_stores(endpoints: dict[str, Any]) -> tuple[Any, Any]:
     return tracker_store, lock_store
 
 
-def build_agent(settings: EngineSettings) -> Agent:
-    """Create the agent and load the configured model, if there is one."""
+def models_dir_for(model: Path) -> Path:
+    """Return where trained archives go: the model directory, or the archive's folder."""
+    return model.parent if model.name.endswith(".tar.gz") else model
+
+
+def build_agent(settings: EngineSettings, metrics: EngineMetrics | None = None) -> Agent:
+    """Create the agent and load the configured model, if there is one.
+
+    Args:
+        settings: The engine's settings.
+        metrics: When given, store, broker and lock calls are measured.
+    """
     from engine.stores.registry import create_event_broker
 
     tracker_store, lock_store = build_stores(settings.endpoints)
     broker = create_event_broker(settings.endpoints.get("event_broker") or None)
-    agent = Agent(tracker_store, lock_store, event_broker=broker, lock_wait=settings.lock_wait)
+    if metrics is not None:
+        from engine.stores.timed import TimedEventBroker, TimedTrackerStore
+
+        tracker_store = TimedTrackerStore(tracker_store, metrics)
+        broker = TimedEventBroker(broker, metrics) if broker is not None else None
+        lock_store.observer = metrics
+    from engine.actions.endpoint import EndpointConfig
+
+    agent = Agent(
+        tracker_store, lock_store, event_broker=broker, lock_wait=settings.lock_wait,
+        models_dir=models_dir_for(settings.model),
+        action_endpoint=EndpointConfig.from_dict(settings.endpoints.get("action_endpoint"), "action_endpoint"),
+        nlg_endpoint=EndpointConfig.from_dict(settings.endpoints.get("nlg"), "nlg"),
+    )
     try:
         from engine.models.loader import load_model
 
         agent.set_model(load_model(settings.model))
     except EngineError as ex:
-        logger.warning("starting without a model: %s", ex.message)
+        if (settings.endpoints.get("models") or {}).get("url"):
+            logger.info("no local model (%s); the model server will provide one", ex.message)
+        else:
+            logger.warning("starting without a model: %s", ex.message)
     return agent
 
 
-def create_server(agent: Agent, address: str, *, threads: int = 8) -> tuple[Any, Any]:
+class EngineServer(NamedTuple):
+    """A created gRPC server, its health servicer and its worker pool."""
+
+    server: Any
+    health: Any
+    executor: futures.ThreadPoolExecutor
+
+
+def create_server(
+    agent: Agent,
+    address: str,
+    *,
+    threads: int = 8,
+    metrics: EngineMetrics | None = None,
+    reuse_port: bool = False,
+) -> EngineServer:
     """Create (not start) the gRPC server with health and reflection.
 
-    Returns:
-        The server and its health servicer.
+    Args:
+        agent: Serves the calls.
+        address: ``host:port`` or ``unix:/path`` to bind.
+        threads: Worker threads (calls answered at once).
+        metrics: When given, every call is counted and timed.
+        reuse_port: Let other engine processes bind the same port
+            (SO_REUSEPORT; the kernel spreads connections over them).
+
+    Raises:
+        EngineError: The address cannot be bound.
     """
     import grpc
     from grpc_health.v1 import health, health_pb2, health_pb2_grpc
@@ -74,12 +125,19 @@ def create_server(agent: Agent, address: str, *, threads: int = 8) -> tuple[Any,
     from engine.servicer import EngineServicer
     from protos import engine_pb2, engine_pb2_grpc
 
+    executor = futures.ThreadPoolExecutor(max_workers=threads, thread_name_prefix="engine")
+    interceptors = []
+    if metrics is not None:
+        from engine.interceptors import MetricsInterceptor
+
+        interceptors.append(MetricsInterceptor(metrics))
     server = grpc.server(
-        futures.ThreadPoolExecutor(max_workers=threads, thread_name_prefix="engine"),
+        executor,
+        interceptors=interceptors,
         options=[
             ("grpc.max_receive_message_length", 512 * 1024 * 1024),
             ("grpc.max_send_message_length", 512 * 1024 * 1024),
-            ("grpc.so_reuseport", 0),
+            ("grpc.so_reuseport", 1 if reuse_port else 0),
         ],
     )
     engine_pb2_grpc.add_EngineServicer_to_server(EngineServicer(agent), server)
@@ -90,20 +148,103 @@ def create_server(agent: Agent, address: str, *, threads: int = 8) -> tuple[Any,
          health.SERVICE_NAME),
         server,
     )
-    if server.add_insecure_port(address) == 0 and not address.startswith("unix:"):
-        raise OSError(f"cannot bind the engine to {address}")
+    try:
+        bound = server.add_insecure_port(address)
+    except RuntimeError:  # grpcio >= 1.6x raises instead of returning 0
+        bound = 0
+    if bound == 0 and not address.startswith("unix:"):
+        raise EngineError(
+            f"cannot bind the engine to {address}: the address is in use or not local "
+            "(several engines on one port need PARLEY_ENGINE_REUSEPORT=true on each)"
+        )
     for service in ("", SERVICE_NAME):
         health_servicer.set(service, health_pb2.HealthCheckResponse.SERVING)
-    return server, health_servicer
+    return EngineServer(server, health_servicer, executor)
+
+
+class RunningEngine:
+    """An engine serving gRPC, with its heartbeat, model puller and metrics.
+
+    Built by :func:`start_engine`; :meth:`stop` shuts everything down in order.
+    """
+
+    def __init__(self, settings: EngineSettings) -> None:
+        self.settings = settings
+        self.metrics = EngineMetrics()
+        self.metrics_port: int | None = None
+        self.membership: Any = None
+        self.puller: Any = None
+        self.agent = build_agent(settings, self.metrics)
+        self.grpc: EngineServer | None = None
+
+    def start(self) -> None:
+        """Join the shared store, start pulling models, serve metrics and gRPC.
+
+        Raises:
+            StartRefused: Another live engine shares the tracker store with other locks.
+            EngineError: The gRPC address or the metrics port cannot be bound.
+        """
+        from engine.stores.instances import join_shared_store
+        from engine.stores.timed import unwrap
+
+        settings = self.settings
+        self.membership = join_shared_store(
+            unwrap(self.agent.tracker_store), self.agent.lock_store, settings.heartbeat
+        )
+        self._start_puller()
+        self.metrics.watch_model(self.agent)
+        if settings.metrics_address is not None:
+            self.metrics_port = self.metrics.serve(*settings.metrics_address)
+        self.grpc = create_server(
+            self.agent, settings.address, threads=settings.threads, metrics=self.metrics,
+            reuse_port=settings.reuse_port,
+        )
+        self.grpc.server.start()
+        self.agent.start_reminders()
+
+    def _start_puller(self) -> None:
+        from engine.models.puller import ModelPuller, ModelServerConfig
+
+        config = ModelServerConfig.from_section(self.settings.endpoints.get("models"))
+        if config is None:
+            return
+        self.puller = ModelPuller(config, self.agent, metrics=self.metrics)
+        if self.puller.pull() != "updated" and self.agent.model is None:
+            logger.warning("the model server %s has no loadable model yet; starting without one", config.url)
+        self.puller.start()
+
+    def stop(self) -> None:
+        """Stop taking calls, let in-flight turns finish, then release everything.
+
+        Turns that outlive the grace period still run to their end (their
+        worker threads are awaited) so no turn is left half-written.
+        """
+        if self.grpc is not None:
+            self.grpc.health.enter_graceful_shutdown()
+        if self.puller is not None:
+            self.puller.stop()
+        if self.grpc is not None:
+            self.grpc.server.stop(self.settings.grace).wait()
+            self.grpc.executor.shutdown(wait=True)
+        if self.membership is not None:
+            self.membership.leave()
+        self.metrics.stop()
+        self.agent.close()
+
+
+def start_engine(settings: EngineSettings) -> RunningEngine:
+    """Build and start an engine; on failure everything built is released."""
+    engine = RunningEngine(settings)
+    try:
+        engine.start()
+    except BaseException:
+        engine.stop()
+        raise
+    return engine
 
 
 def serve(settings: EngineSettings) -> None:
     """Run the engine until SIGTERM/SIGINT, then stop gracefully."""
-    agent = build_agent(settings)
-    server, health_servicer = create_server(agent, settings.address, threads=settings.threads)
-    server.start()
-    logger.info("engine listening on %s", settings.address)
-    print(f"Parley engine listening on {settings.address}", flush=True)
     stopping = threading.Event()
 
     def on_signal(signum: int, frame: Any) -> None:
@@ -111,8 +252,10 @@ def serve(settings: EngineSettings) -> None:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
+    engine = start_engine(settings)
+    logger.info("engine listening on %s", settings.address)
+    extra = f" (metrics on port {engine.metrics_port})" if engine.metrics_port is not None else ""
+    print(f"Parley engine listening on {settings.address}{extra}", flush=True)
     stopping.wait()
     logger.info("stopping: letting in-flight calls finish (%.0f s at most)", settings.grace)
-    health_servicer.enter_graceful_shutdown()
-    server.stop(settings.grace).wait()
-    agent.close()
+    engine.stop()

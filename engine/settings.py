@@ -1,4 +1,19 @@
-"""Engine settings, read once at the process edge (flags, env, endpoints.yml)."""
+"""Engine settings, read once at the process edge (flags, env, endpoints.yml).
+
+Precedence, highest first: command-line flags (the keyword arguments of
+:meth:`EngineSettings.from_sources`), environment variables, endpoints.yml.
+endpoints.yml values may use ``${VAR}`` / ``${VAR:-default}``.
+
+Store URLs (twelve-factor platforms hand these out) override endpoints.yml:
+
+- ``DATABASE_URL`` sets the tracker store to ``sql`` on that database.
+- ``REDIS_URL`` sets the lock store to ``redis`` on that server, and the
+  tracker store to ``redis`` too, unless ``DATABASE_URL`` is set or
+  endpoints.yml chooses a ``sql`` tracker store.
+- When endpoints.yml already configures a store of the same type, its other
+  options (``key_prefix``, ``record_exp``, ``table_name``, ``lock_lifetime`` ...)
+  are kept and only the connection options are replaced by the URL.
+"""
 from __future__ import annotations
 
 import logging
@@ -13,7 +28,14 @@ from engine.errors import DataError
 logger = logging.getLogger(__name__)
 
 DEFAULT_ADDRESS = "127.0.0.1:50051"
+DEFAULT_METRICS_HOST = "0.0.0.0"
 _ENV_PATTERN = re.compile(r"\$\{([^}:]+)(?::-([^}]*))?\}")
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off", ""})
+
+# Options that say where a store is; a URL replaces all of them.
+_REDIS_CONNECTION = ("url", "host", "port", "db", "username", "password", "use_ssl")
+_SQL_CONNECTION = ("url", "host", "port", "db", "username", "password", "dialect", "query")
 
 
 @dataclass
@@ -23,10 +45,14 @@ class EngineSettings:
     Attributes:
         address: gRPC bind address, ``host:port`` or ``unix:/path``.
         model: Model archive, or a directory whose newest archive is served.
-        endpoints: Parsed endpoints.yml sections (empty when none).
+        endpoints: Parsed endpoints.yml sections (empty when none), with the
+            store URLs of flags and environment already applied.
         threads: Worker threads of the gRPC server.
         lock_wait: Seconds a turn waits for its conversation's lock.
         grace: Seconds in-flight calls get to finish on SIGTERM.
+        metrics_address: ``(host, port)`` of the Prometheus endpoint, or None.
+        reuse_port: Let several engine processes bind the same TCP port.
+        heartbeat: Seconds between two heartbeats in a shared tracker store.
     """
 
     address: str = DEFAULT_ADDRESS
@@ -35,6 +61,9 @@ class EngineSettings:
     threads: int = 8
     lock_wait: float = 60.0
     grace: float = 10.0
+    metrics_address: tuple[str, int] | None = None
+    reuse_port: bool = False
+    heartbeat: float = 5.0
 
     @classmethod
     def from_sources(
@@ -44,16 +73,124 @@ class EngineSettings:
         model: str | None = None,
         endpoints_path: str | None = None,
         environ: Mapping[str, str] | None = None,
+        redis_url: str | None = None,
+        database_url: str | None = None,
+        metrics_port: int | None = None,
     ) -> EngineSettings:
-        """Build settings: explicit arguments win over the environment."""
+        """Build settings: explicit arguments (flags) win over the environment.
+
+        Raises:
+            DataError: endpoints.yml or a variable has an unusable value.
+        """
         env = os.environ if environ is None else environ
-        return cls(
-            address=address or env.get("ENGINE_ADDRESS") or DEFAULT_ADDRESS,
-            model=Path(model or env.get("PARLEY_MODEL") or "models"),
-            endpoints=read_endpoints(endpoints_path, env),
-            threads=int(env.get("PARLEY_ENGINE_THREADS", "8")),
-            lock_wait=float(env.get("PARLEY_LOCK_WAIT", "60")),
+        endpoints = apply_store_urls(
+            read_endpoints(endpoints_path, env),
+            redis_url=redis_url or _text(env, "REDIS_URL"),
+            database_url=database_url or _text(env, "DATABASE_URL"),
         )
+        return cls(
+            address=address or _text(env, "ENGINE_ADDRESS") or DEFAULT_ADDRESS,
+            model=Path(model or _text(env, "PARLEY_MODEL") or "models"),
+            endpoints=endpoints,
+            threads=max(1, int(_number(env, "PARLEY_ENGINE_THREADS", 8))),
+            lock_wait=_number(env, "PARLEY_LOCK_WAIT", 60.0),
+            grace=_number(env, "PARLEY_GRACEFUL_TIMEOUT", 10.0),
+            metrics_address=metrics_address(env, metrics_port),
+            reuse_port=_flag(env, "PARLEY_ENGINE_REUSEPORT"),
+            heartbeat=_number(env, "PARLEY_HEARTBEAT_INTERVAL", 5.0),
+        )
+
+
+def apply_store_urls(
+    endpoints: dict[str, Any], *, redis_url: str | None, database_url: str | None
+) -> dict[str, Any]:
+    """Return ``endpoints`` with the tracker/lock stores that the URLs choose.
+
+    See the module docstring for the rules.
+    """
+    result = dict(endpoints)
+    tracker = endpoints.get("tracker_store") if isinstance(endpoints.get("tracker_store"), dict) else None
+    tracker_type = _type_of(tracker)
+    if database_url:
+        result["tracker_store"] = _with_url(tracker, "sql", database_url, _SQL_CONNECTION)
+    elif redis_url and tracker_type != "sql":
+        result["tracker_store"] = _with_url(tracker, "redis", redis_url, _REDIS_CONNECTION)
+    if redis_url:
+        lock = endpoints.get("lock_store") if isinstance(endpoints.get("lock_store"), dict) else None
+        result["lock_store"] = _with_url(lock, "redis", redis_url, _REDIS_CONNECTION)
+    return result
+
+
+def _type_of(section: dict[str, Any] | None) -> str | None:
+    from engine.stores.registry import store_type
+
+    return store_type(section)
+
+
+def _with_url(
+    section: dict[str, Any] | None, kind: str, url: str, connection: tuple[str, ...]
+) -> dict[str, Any]:
+    kept: dict[str, Any] = {}
+    if section and _type_of(section) == kind:
+        kept = {k: v for k, v in section.items() if k not in connection and k not in ("type", "store_type")}
+    return {"type": kind, "url": url, **kept}
+
+
+def metrics_address(env: Mapping[str, str], port: int | None = None) -> tuple[str, int] | None:
+    """Return where to serve engine metrics: flag port, ``PARLEY_METRICS_BIND`` or ``PARLEY_METRICS_PORT``.
+
+    Raises:
+        DataError: The address or port is not usable.
+    """
+    if port is not None:
+        return DEFAULT_METRICS_HOST, _port("--metrics-port", str(port))
+    bind = _text(env, "PARLEY_METRICS_BIND")
+    if bind:
+        host, sep, raw = bind.rpartition(":")
+        if not sep or not host:
+            raise DataError(f"PARLEY_METRICS_BIND must be host:port, not '{bind}'")
+        return host.strip("[]"), _port("PARLEY_METRICS_BIND", raw)
+    raw = _text(env, "PARLEY_METRICS_PORT")
+    if raw:
+        return DEFAULT_METRICS_HOST, _port("PARLEY_METRICS_PORT", raw)
+    return None
+
+
+def _port(name: str, raw: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise DataError(f"{name} must be a port number, not '{raw}'") from None
+    if not 0 <= value <= 65535:
+        raise DataError(f"{name} must be a port number, not '{raw}'")
+    return value
+
+
+def _text(env: Mapping[str, str], name: str) -> str | None:
+    value = env.get(name, "").strip()
+    return value or None
+
+
+def _number(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = _text(env, name)
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise DataError(f"{name} must be a positive number, not '{raw}'") from None
+    if value <= 0:
+        raise DataError(f"{name} must be a positive number, not '{raw}'")
+    return value
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    raw = (env.get(name) or "").strip().lower()
+    if raw in _TRUE:
+        return True
+    if raw in _FALSE:
+        return False
+    raise DataError(f"{name} must be 'true' or 'false', not '{raw}'")
 
 
 def interpolate_env(value: Any, env: Mapping[str, str]) -> Any:

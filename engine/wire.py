@@ -50,3 +50,40 @@ def verbosity(value: int) -> str:
             "Invalid parameter value for 'include_events'.",
             details={"parameter": "include_events", "in": "query"},
         ) from ex
+
+
+PAYLOAD_FORMATS = {
+    engine_pb2.PAYLOAD_FORMAT_UNSPECIFIED: "",
+    engine_pb2.PAYLOAD_FORMAT_YAML: "yaml",
+    engine_pb2.PAYLOAD_FORMAT_JSON: "json",
+}
+
+
+def payload_format(value: int) -> str:
+    """Map the proto enum to ``""`` (decide from content), ``"yaml"`` or ``"json"``."""
+    return PAYLOAD_FORMATS.get(value, "")
+
+
+def optional(message: Any, name: str) -> Any:
+    """Return an ``optional`` field's value, or None when it is not set."""
+    return getattr(message, name) if message.HasField(name) else None
+
+
+def json_value(data: bytes, field: str) -> Any:
+    """Decode an optional JSON field of any type; empty bytes mean None."""
+    if not data:
+        return None
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError as ex:
+        raise BadRequest(f"'{field}' is not valid JSON: {ex}", details={"parameter": field, "in": "body"}) from ex
+
+
+def turn_response(result: Any) -> engine_pb2.ConversationTurnResponse:
+    """Build the response of a conversation turn from a ``TurnResult``."""
+    return engine_pb2.ConversationTurnResponse(
+        tracker_json=to_json(result.tracker),
+        messages_json=to_json(result.messages),
+        output_channel=result.output_channel or "",
+        latest_input_channel=result.latest_input_channel or "",
+    )

@@ -1,7 +1,7 @@
 """Request bodies: the size limit and JSON decoding with Rasa-style 400s."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Awaitable, Callable
 
 import falcon.asgi
 import orjson
@@ -22,7 +22,8 @@ def too_large(limit: int) -> ApiError:
 class BodyLimitMiddleware:
     """Refuse a declared ``Content-Length`` over the limit before routing.
 
-    Bodies without a length (chunked) are capped by :class:`BodyReader`.
+    Bodies without a length (chunked) are capped as they are read (see
+    :func:`limited_request_type` and :class:`BodyReader`).
 
     Args:
         max_bytes: Largest accepted body.
@@ -36,6 +37,58 @@ class BodyLimitMiddleware:
         length = req.content_length
         if length is not None and length > self.max_bytes:
             raise too_large(self.max_bytes)
+
+
+def limited_request_type(max_bytes: int) -> type[falcon.asgi.Request]:
+    """Return a request class whose body stream refuses more than ``max_bytes``.
+
+    A body sent without ``Content-Length`` (chunked) is counted as it
+    arrives, whichever way a responder reads it (``req.stream``,
+    ``req.get_media()``), and reading past the limit raises 413; bodies
+    with a length are refused up front by :class:`BodyLimitMiddleware`.
+
+    Args:
+        max_bytes: Largest accepted body.
+    """
+
+    class LimitedRequest(falcon.asgi.Request):
+        def __init__(
+            self,
+            scope: dict[str, Any],
+            receive: Any,
+            first_event: dict[str, Any] | None = None,
+            options: Any = None,
+        ) -> None:
+            if not _declares_length(scope):
+                receive = _counting_receive(receive, max_bytes, first_event)
+            super().__init__(scope, receive, first_event=first_event, options=options)
+
+    return LimitedRequest
+
+
+def _declares_length(scope: dict[str, Any]) -> bool:
+    headers = scope.get("headers") or []
+    if not isinstance(headers, list) or not all(isinstance(h, (tuple, list)) for h in headers):
+        # ASGI allows iterables of iterables (Falcon's test client sends
+        # one-shot iterators); keep lists of pairs so reading twice works.
+        headers = scope["headers"] = [tuple(pair) for pair in headers]
+    return any(pair[0].lower() == b"content-length" for pair in headers)
+
+
+def _counting_receive(
+    receive: Any, max_bytes: int, first_event: dict[str, Any] | None
+) -> Callable[[], Awaitable[dict[str, Any]]]:
+    received = len(first_event.get("body", b"")) if first_event else 0
+
+    async def counted() -> dict[str, Any]:
+        nonlocal received
+        event: dict[str, Any] = await receive()
+        received += len(event.get("body", b""))
+        if received > max_bytes:
+            raise too_large(max_bytes)
+        return event
+
+    return counted
 
 
 class BodyReader:

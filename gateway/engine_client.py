@@ -6,6 +6,7 @@ from typing import Any
 
 import grpc
 
+from gateway.engine_target import engine_target
 from protos import engine_pb2, engine_pb2_grpc
 
 # PERF: trackers and model archives can exceed gRPC's 4 MiB default receive
@@ -38,11 +39,13 @@ class EngineClient:
         if self._stub is None or self._loop is not loop:
             # NOTE: a channel of another (possibly closed) loop cannot be
             #   closed from this one; dropping it lets gRPC reclaim it.
+            target, target_options = engine_target(self.address)
             self._channel = grpc.aio.insecure_channel(
-                self.address,
+                target,
                 options=(
                     ("grpc.max_receive_message_length", _MAX_RECEIVE_BYTES),
                     ("grpc.max_send_message_length", -1),
+                    *target_options,
                 ),
             )
             stub = engine_pb2_grpc.EngineStub(self._channel)  # type: ignore[no-untyped-call]
@@ -84,6 +87,23 @@ class EngineClient:
         """Return a conversation's tracker."""
         response: engine_pb2.GetTrackerResponse = await self._call("GetTracker", request)
         return response
+
+    async def call(self, rpc: str, request: Any, *, timeout: float | None = None) -> Any:
+        """Call the unary RPC named ``rpc`` (e.g. ``"AppendEvents"``).
+
+        Args:
+            rpc: Method name of the Engine service.
+            request: Its request message.
+            timeout: Deadline in seconds; the client's default when None
+                (long-running calls such as training pass a longer one).
+        """
+        method = getattr(self._engine(), rpc)
+        return await method(request, timeout=self.timeout if timeout is None else timeout)
+
+    def stream(self, rpc: str, request: Any, *, timeout: float | None = None) -> Any:
+        """Start the server-streaming RPC named ``rpc``; iterate the result with ``async for``."""
+        method = getattr(self._engine(), rpc)
+        return method(request, timeout=self.timeout if timeout is None else timeout)
 
     async def close(self) -> None:
         """Close the channel, if one is open in the running loop."""

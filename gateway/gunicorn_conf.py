@@ -9,14 +9,23 @@ edge). Variables:
 - ``PORT`` (default 5005): bind ``0.0.0.0:$PORT``;
 - ``PARLEY_BIND`` overrides the whole bind address, e.g. ``127.0.0.1:5005``;
 - ``WEB_CONCURRENCY`` (alias ``SANIC_WORKERS``, default 1): worker processes;
-- ``PARLEY_GRACEFUL_TIMEOUT`` (default 30): seconds to finish requests on stop.
+- ``PARLEY_GRACEFUL_TIMEOUT`` (default 30): seconds to finish requests on stop;
+- ``PROMETHEUS_MULTIPROC_DIR``: where workers share metric samples (a fresh
+  temporary directory when unset), so ``/metrics`` covers every worker.
+
+The access log is written by the app (``PARLEY_ACCESS_LOG``: text, json or
+off; tokens masked), so uvicorn's own, which prints query strings with
+their tokens, is turned off here.
 """
 from __future__ import annotations
 
 import os
-from typing import Any, Mapping
+import shutil
+import tempfile
+from typing import Any, Mapping, MutableMapping
 
 DEFAULT_PORT = 5005
+MULTIPROC_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 
 
 def config_from_env(environ: Mapping[str, str]) -> dict[str, Any]:
@@ -36,7 +45,7 @@ def config_from_env(environ: Mapping[str, str]) -> dict[str, Any]:
         "bind": [bind],
         "workers": _positive_int("WEB_CONCURRENCY", workers_raw),
         "worker_class": "gateway.worker.ParleyUvicornWorker",
-        "accesslog": "-",
+        "accesslog": None,
         "errorlog": "-",
         "graceful_timeout": _positive_int(
             "PARLEY_GRACEFUL_TIMEOUT", environ.get("PARLEY_GRACEFUL_TIMEOUT", "").strip() or "30"
@@ -55,6 +64,48 @@ def _positive_int(name: str, raw: str) -> int:
     if value < 1:
         raise ValueError(f"{name} must be a positive integer, not '{raw}'.")
     return value
+
+
+def prepare_metrics_dir(environ: MutableMapping[str, str]) -> tuple[str, bool]:
+    """Point ``PROMETHEUS_MULTIPROC_DIR`` at an empty directory before workers start.
+
+    Returns:
+        The directory, and whether it was created here (and is removed on exit).
+    """
+    given = environ.get(MULTIPROC_VARIABLE, "").strip()
+    if given:
+        os.makedirs(given, exist_ok=True)
+        # Samples of a previous run would be added to this one's.
+        for name in os.listdir(given):
+            if name.endswith(".db"):
+                os.unlink(os.path.join(given, name))
+        return given, False
+    created = tempfile.mkdtemp(prefix="parley-gateway-metrics-")
+    environ[MULTIPROC_VARIABLE] = created
+    return created, True
+
+
+_metrics_state: dict[str, Any] = {}
+
+
+def on_starting(server: Any) -> None:
+    """Gunicorn hook (master, before any worker): prepare the metrics directory."""
+    directory, created = prepare_metrics_dir(os.environ)
+    _metrics_state.update(directory=directory, created=created)
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    """Gunicorn hook: fold a dead worker's live gauges out of ``/metrics``."""
+    from prometheus_client import multiprocess
+
+    if _metrics_state.get("directory"):
+        multiprocess.mark_process_dead(worker.pid, _metrics_state["directory"])
+
+
+def on_exit(server: Any) -> None:
+    """Gunicorn hook: remove the metrics directory this configuration created."""
+    if _metrics_state.get("created"):
+        shutil.rmtree(_metrics_state["directory"], ignore_errors=True)
 
 
 _config = config_from_env(os.environ)

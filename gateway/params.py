@@ -57,3 +57,20 @@ def include_events(req: falcon.Request) -> engine_pb2.EventVerbosity:
             "query",
         )
     return verbosity
+
+
+def int_param(req: falcon.Request, name: str) -> int | None:
+    """Read an integer; a value that does not parse is ignored (``None``), as Rasa does."""
+    value = req.get_param(name)
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        return None
+
+
+def optional_bool_param(req: falcon.Request, name: str) -> bool | None:
+    """Read a boolean that may be absent: ``None`` when absent, else as :func:`bool_param`."""
+    value = req.get_param(name)
+    return None if value is None else value.lower() == "true"

@@ -47,6 +47,10 @@ class GatewayRouter(CompiledRouter):
         regex = _template_regex(uri_template)
         self._path_routes.append((regex, resource, method_map, uri_template))
 
+    def path_routes(self) -> list[tuple[str, object, dict[str, Any]]]:
+        """Return ``(template, resource, method map)`` of the ``{conversation_id}`` routes."""
+        return [(template, resource, map_) for _, resource, map_, template in self._path_routes]
+
     def find(
         self, uri: str, req: Any = None
     ) -> tuple[object, Any, dict[str, Any], str | None] | None:

@@ -41,6 +41,9 @@ class GatewaySettings:
         credentials: Channel name -> channel credentials (Rasa ``credentials.yml``).
         engine_timeout: Deadline of every gRPC call, in seconds.
         max_body_bytes: Largest accepted request body; larger gives 413.
+        redis_url: Redis URL (``REDIS_URL``) the socket.io channel shares
+            emits between workers through, unless its credentials name one.
+        enable_chat: Serve the chat web page at ``/chat``.
     """
 
     engine_address: str = DEFAULT_ENGINE_ADDRESS
@@ -53,6 +56,8 @@ class GatewaySettings:
     credentials: Mapping[str, Any] = field(default_factory=_rest_only)
     engine_timeout: float = DEFAULT_ENGINE_TIMEOUT
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    redis_url: str | None = None
+    enable_chat: bool = False
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> GatewaySettings:
@@ -79,6 +84,8 @@ class GatewaySettings:
             max_body_bytes=int(
                 _positive_number(environ, "PARLEY_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES, int)
             ),
+            redis_url=_text(environ, "REDIS_URL"),
+            enable_chat=_boolean(environ, "PARLEY_ENABLE_CHAT"),
         )
 
 

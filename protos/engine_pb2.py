@@ -24,15 +24,19 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x13protos/engine.proto\x12\x10parley.engine.v1\"R\n\x0b\x45rrorDetail\x12\x0e\n\x06reason\x18\x01 \x01(\t\x12\x0f\n\x07message\x18\x02 \x01(\t\x12\x14\n\x0c\x64\x65tails_json\x18\x03 \x01(\x0c\x12\x0c\n\x04help\x18\x04 \x01(\t\"\x13\n\x11GetVersionRequest\"I\n\x12GetVersionResponse\x12\x0f\n\x07version\x18\x01 \x01(\t\x12\"\n\x1aminimum_compatible_version\x18\x02 \x01(\t\"\x12\n\x10GetStatusRequest\"\x89\x01\n\x11GetStatusResponse\x12\x12\n\nmodel_file\x18\x01 \x01(\t\x12\x10\n\x08model_id\x18\x02 \x01(\t\x12\x18\n\x10\x66ingerprint_json\x18\x03 \x01(\x0c\x12 \n\x18num_active_training_jobs\x18\x04 \x01(\x05\x12\x12\n\nmodel_path\x18\x05 \x01(\t\"H\n\x0cParseRequest\x12\x0c\n\x04text\x18\x01 \x01(\t\x12\x12\n\nmessage_id\x18\x02 \x01(\t\x12\x16\n\x0e\x65mulation_mode\x18\x03 \x01(\t\"#\n\rParseResponse\x12\x12\n\nparse_json\x18\x01 \x01(\x0c\"\x97\x01\n\x14HandleMessageRequest\x12\x17\n\x0f\x63onversation_id\x18\x01 \x01(\t\x12\x0c\n\x04text\x18\x02 \x01(\t\x12\x15\n\rinput_channel\x18\x03 \x01(\t\x12\x15\n\rmetadata_json\x18\x04 \x01(\x0c\x12\x12\n\nmessage_id\x18\x05 \x01(\t\x12\x16\n\x0eoutput_channel\x18\x06 \x01(\t\".\n\x15HandleMessageResponse\x12\x15\n\rmessages_json\x18\x01 \x01(\x0c\"\x84\x01\n\x11GetTrackerRequest\x12\x17\n\x0f\x63onversation_id\x18\x01 \x01(\t\x12\x38\n\x0einclude_events\x18\x02 \x01(\x0e\x32 .parley.engine.v1.EventVerbosity\x12\x12\n\x05until\x18\x03 \x01(\x01H\x00\x88\x01\x01\x42\x08\n\x06_until\"*\n\x12GetTrackerResponse\x12\x14\n\x0ctracker_json\x18\x01 \x01(\x0c*\xa4\x01\n\x0e\x45ventVerbosity\x12\x1f\n\x1b\x45VENT_VERBOSITY_UNSPECIFIED\x10\x00\x12\x18\n\x14\x45VENT_VERBOSITY_NONE\x10\x01\x12\x1b\n\x17\x45VENT_VERBOSITY_APPLIED\x10\x02\x12!\n\x1d\x45VENT_VERBOSITY_AFTER_RESTART\x10\x03\x12\x17\n\x13\x45VENT_VERBOSITY_ALL\x10\x04\x32\xbc\x03\n\x06\x45ngine\x12W\n\nGetVersion\x12#.parley.engine.v1.GetVersionRequest\x1a$.parley.engine.v1.GetVersionResponse\x12T\n\tGetStatus\x12\".parley.engine.v1.GetStatusRequest\x1a#.parley.engine.v1.GetStatusResponse\x12H\n\x05Parse\x12\x1e.parley.engine.v1.ParseRequest\x1a\x1f.parley.engine.v1.ParseResponse\x12`\n\rHandleMessage\x12&.parley.engine.v1.HandleMessageRequest\x1a\'.parley.engine.v1.HandleMessageResponse\x12W\n\nGetTracker\x12#.parley.engine.v1.GetTrackerRequest\x1a$.parley.engine.v1.GetTrackerResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x13protos/engine.proto\x12\x10parley.engine.v1\"R\n\x0b\x45rrorDetail\x12\x0e\n\x06reason\x18\x01 \x01(\t\x12\x0f\n\x07message\x18\x02 \x01(\t\x12\x14\n\x0c\x64\x65tails_json\x18\x03 \x01(\x0c\x12\x0c\n\x04help\x18\x04 \x01(\t\"\x13\n\x11GetVersionRequest\"I\n\x12GetVersionResponse\x12\x0f\n\x07version\x18\x01 \x01(\t\x12\"\n\x1aminimum_compatible_version\x18\x02 \x01(\t\"\x12\n\x10GetStatusRequest\"\x89\x01\n\x11GetStatusResponse\x12\x12\n\nmodel_file\x18\x01 \x01(\t\x12\x10\n\x08model_id\x18\x02 \x01(\t\x12\x18\n\x10\x66ingerprint_json\x18\x03 \x01(\x0c\x12 \n\x18num_active_training_jobs\x18\x04 \x01(\x05\x12\x12\n\nmodel_path\x18\x05 \x01(\t\"H\n\x0cParseRequest\x12\x0c\n\x04text\x18\x01 \x01(\t\x12\x12\n\nmessage_id\x18\x02 \x01(\t\x12\x16\n\x0e\x65mulation_mode\x18\x03 \x01(\t\"#\n\rParseResponse\x12\x12\n\nparse_json\x18\x01 \x01(\x0c\"\x97\x01\n\x14HandleMessageRequest\x12\x17\n\x0f\x63onversation_id\x18\x01 \x01(\t\x12\x0c\n\x04text\x18\x02 \x01(\t\x12\x15\n\rinput_channel\x18\x03 \x01(\t\x12\x15\n\rmetadata_json\x18\x04 \x01(\x0c\x12\x12\n\nmessage_id\x18\x05 \x01(\t\x12\x16\n\x0eoutput_channel\x18\x06 \x01(\t\".\n\x15HandleMessageResponse\x12\x15\n\rmessages_json\x18\x01 \x01(\x0c\"\x84\x01\n\x11GetTrackerRequest\x12\x17\n\x0f\x63onversation_id\x18\x01 \x01(\t\x12\x38\n\x0einclude_events\x18\x02 \x01(\x0e\x32 .parley.engine.v1.EventVerbosity\x12\x12\n\x05until\x18\x03 \x01(\x01H\x00\x88\x01\x01\x42\x08\n\x06_until\"*\n\x12GetTrackerResponse\x12\x14\n\x0ctracker_json\x18\x01 \x01(\x0c\"\xb3\x01\n\x13\x41ppendEventsRequest\x12\x17\n\x0f\x63onversation_id\x18\x01 \x01(\t\x12\x13\n\x0b\x65vents_json\x18\x02 \x01(\x0c\x12\x38\n\x0einclude_events\x18\x03 \x01(\x0e\x32 .parley.engine.v1.EventVerbosity\x12\x1c\n\x14\x65xecute_side_effects\x18\x04 \x01(\x08\x12\x16\n\x0eoutput_channel\x18\x05 \x01(\t\"y\n\x14\x41ppendEventsResponse\x12\x14\n\x0ctracker_json\x18\x01 \x01(\x0c\x12\x15\n\rmessages_json\x18\x02 \x01(\x0c\x12\x16\n\x0eoutput_channel\x18\x03 \x01(\t\x12\x1c\n\x14latest_input_channel\x18\x04 \x01(\t\"~\n\x14ReplaceEventsRequest\x12\x17\n\x0f\x63onversation_id\x18\x01 \x01(\t\x12\x13\n\x0b\x65vents_json\x18\x02 \x01(\x0c\x12\x38\n\x0einclude_events\x18\x03 \x01(\x0e\x32 .parley.engine.v1.EventVerbosity\"-\n\x15ReplaceEventsResponse\x12\x14\n\x0ctracker_json\x18\x01 \x01(\x0c\"^\n\x0fGetStoryRequest\x12\x17\n\x0f\x63onversation_id\x18\x01 \x01(\t\x12\x14\n\x0c\x61ll_sessions\x18\x02 \x01(\x08\x12\x12\n\x05until\x18\x03 \x01(\x01H\x00\x88\x01\x01\x42\x08\n\x06_until\"&\n\x10GetStoryResponse\x12\x12\n\nstory_yaml\x18\x01 \x01(\t\"\xce\x01\n\x14\x45xecuteActionRequest\x12\x17\n\x0f\x63onversation_id\x18\x01 \x01(\t\x12\x13\n\x0b\x61\x63tion_name\x18\x02 \x01(\t\x12\x0e\n\x06policy\x18\x03 \x01(\t\x12\x17\n\nconfidence\x18\x04 \x01(\x01H\x00\x88\x01\x01\x12\x38\n\x0einclude_events\x18\x05 \x01(\x0e\x32 .parley.engine.v1.EventVerbosity\x12\x16\n\x0eoutput_channel\x18\x06 \x01(\tB\r\n\x0b_confidence\"\xa8\x01\n\x14TriggerIntentRequest\x12\x17\n\x0f\x63onversation_id\x18\x01 \x01(\t\x12\x0e\n\x06intent\x18\x02 \x01(\t\x12\x15\n\rentities_json\x18\x03 \x01(\x0c\x12\x38\n\x0einclude_events\x18\x04 \x01(\x0e\x32 .parley.engine.v1.EventVerbosity\x12\x16\n\x0eoutput_channel\x18\x05 \x01(\t\"}\n\x18\x43onversationTurnResponse\x12\x14\n\x0ctracker_json\x18\x01 \x01(\x0c\x12\x15\n\rmessages_json\x18\x02 \x01(\x0c\x12\x16\n\x0eoutput_channel\x18\x03 \x01(\t\x12\x1c\n\x14latest_input_channel\x18\x04 \x01(\t\"m\n\x18PredictNextActionRequest\x12\x17\n\x0f\x63onversation_id\x18\x01 \x01(\t\x12\x38\n\x0einclude_events\x18\x02 \x01(\x0e\x32 .parley.engine.v1.EventVerbosity\"-\n\x12PredictionResponse\x12\x17\n\x0fprediction_json\x18\x01 \x01(\x0c\"\xcf\x01\n\x11\x41\x64\x64MessageRequest\x12\x17\n\x0f\x63onversation_id\x18\x01 \x01(\t\x12\x0c\n\x04text\x18\x02 \x01(\t\x12\x17\n\x0fparse_data_json\x18\x03 \x01(\x0c\x12\x38\n\x0einclude_events\x18\x04 \x01(\x0e\x32 .parley.engine.v1.EventVerbosity\x12\x15\n\rinput_channel\x18\x05 \x01(\t\x12\x12\n\nmessage_id\x18\x06 \x01(\t\x12\x15\n\rmetadata_json\x18\x07 \x01(\x0c\"*\n\x12\x41\x64\x64MessageResponse\x12\x14\n\x0ctracker_json\x18\x01 \x01(\x0c\"i\n\x18PredictFromEventsRequest\x12\x13\n\x0b\x65vents_json\x18\x01 \x01(\x0c\x12\x38\n\x0einclude_events\x18\x02 \x01(\x0e\x32 .parley.engine.v1.EventVerbosity\"Y\n\x10LoadModelRequest\x12\x12\n\nmodel_file\x18\x01 \x01(\t\x12\x19\n\x11model_server_json\x18\x02 \x01(\x0c\x12\x16\n\x0eremote_storage\x18\x03 \x01(\t\"9\n\x11LoadModelResponse\x12\x12\n\nmodel_file\x18\x01 \x01(\t\x12\x10\n\x08model_id\x18\x02 \x01(\t\"\x14\n\x12UnloadModelRequest\"\x15\n\x13UnloadModelResponse\"B\n\x10GetDomainRequest\x12.\n\x06\x66ormat\x18\x01 \x01(\x0e\x32\x1e.parley.engine.v1.DomainFormat\"#\n\x11GetDomainResponse\x12\x0e\n\x06\x64omain\x18\x01 \x01(\x0c\"\xa8\x02\n\x0cTrainRequest\x12\x0f\n\x07payload\x18\x01 \x01(\x0c\x12/\n\x06\x66ormat\x18\x02 \x01(\x0e\x32\x1f.parley.engine.v1.PayloadFormat\x12,\n\x1fsave_to_default_model_directory\x18\x03 \x01(\x08H\x00\x88\x01\x01\x12\x1b\n\x0e\x66orce_training\x18\x04 \x01(\x08H\x01\x88\x01\x01\x12\x19\n\x0c\x61ugmentation\x18\x05 \x01(\x05H\x02\x88\x01\x01\x12\x18\n\x0bnum_threads\x18\x06 \x01(\x05H\x03\x88\x01\x01\x42\"\n _save_to_default_model_directoryB\x11\n\x0f_force_trainingB\x0f\n\r_augmentationB\x0e\n\x0c_num_threads\"B\n\x12TrainResponseChunk\x12\x10\n\x08\x66ilename\x18\x01 \x01(\t\x12\x0c\n\x04size\x18\x02 \x01(\x03\x12\x0c\n\x04\x64\x61ta\x18\x03 \x01(\x0c\";\n\x16\x45valuateStoriesRequest\x12\x14\n\x0cstories_yaml\x18\x01 \x01(\x0c\x12\x0b\n\x03\x65\x32\x65\x18\x02 \x01(\x08\"\x89\x01\n\x16\x45valuateIntentsRequest\x12\x0f\n\x07payload\x18\x01 \x01(\x0c\x12/\n\x06\x66ormat\x18\x02 \x01(\x0e\x32\x1f.parley.engine.v1.PayloadFormat\x12\r\n\x05model\x18\x03 \x01(\t\x12\x1e\n\x16\x63ross_validation_folds\x18\x04 \x01(\x05\")\n\x12\x45valuationResponse\x12\x13\n\x0breport_json\x18\x01 \x01(\x0c*\xa4\x01\n\x0e\x45ventVerbosity\x12\x1f\n\x1b\x45VENT_VERBOSITY_UNSPECIFIED\x10\x00\x12\x18\n\x14\x45VENT_VERBOSITY_NONE\x10\x01\x12\x1b\n\x17\x45VENT_VERBOSITY_APPLIED\x10\x02\x12!\n\x1d\x45VENT_VERBOSITY_AFTER_RESTART\x10\x03\x12\x17\n\x13\x45VENT_VERBOSITY_ALL\x10\x04*]\n\x0c\x44omainFormat\x12\x1d\n\x19\x44OMAIN_FORMAT_UNSPECIFIED\x10\x00\x12\x16\n\x12\x44OMAIN_FORMAT_JSON\x10\x01\x12\x16\n\x12\x44OMAIN_FORMAT_YAML\x10\x02*a\n\rPayloadFormat\x12\x1e\n\x1aPAYLOAD_FORMAT_UNSPECIFIED\x10\x00\x12\x17\n\x13PAYLOAD_FORMAT_YAML\x10\x01\x12\x17\n\x13PAYLOAD_FORMAT_JSON\x10\x02\x32\xe0\r\n\x06\x45ngine\x12W\n\nGetVersion\x12#.parley.engine.v1.GetVersionRequest\x1a$.parley.engine.v1.GetVersionResponse\x12T\n\tGetStatus\x12\".parley.engine.v1.GetStatusRequest\x1a#.parley.engine.v1.GetStatusResponse\x12H\n\x05Parse\x12\x1e.parley.engine.v1.ParseRequest\x1a\x1f.parley.engine.v1.ParseResponse\x12`\n\rHandleMessage\x12&.parley.engine.v1.HandleMessageRequest\x1a\'.parley.engine.v1.HandleMessageResponse\x12W\n\nGetTracker\x12#.parley.engine.v1.GetTrackerRequest\x1a$.parley.engine.v1.GetTrackerResponse\x12]\n\x0c\x41ppendEvents\x12%.parley.engine.v1.AppendEventsRequest\x1a&.parley.engine.v1.AppendEventsResponse\x12`\n\rReplaceEvents\x12&.parley.engine.v1.ReplaceEventsRequest\x1a\'.parley.engine.v1.ReplaceEventsResponse\x12Q\n\x08GetStory\x12!.parley.engine.v1.GetStoryRequest\x1a\".parley.engine.v1.GetStoryResponse\x12\x63\n\rExecuteAction\x12&.parley.engine.v1.ExecuteActionRequest\x1a*.parley.engine.v1.ConversationTurnResponse\x12\x63\n\rTriggerIntent\x12&.parley.engine.v1.TriggerIntentRequest\x1a*.parley.engine.v1.ConversationTurnResponse\x12\x65\n\x11PredictNextAction\x12*.parley.engine.v1.PredictNextActionRequest\x1a$.parley.engine.v1.PredictionResponse\x12W\n\nAddMessage\x12#.parley.engine.v1.AddMessageRequest\x1a$.parley.engine.v1.AddMessageResponse\x12\x65\n\x11PredictFromEvents\x12*.parley.engine.v1.PredictFromEventsRequest\x1a$.parley.engine.v1.PredictionResponse\x12T\n\tLoadModel\x12\".parley.engine.v1.LoadModelRequest\x1a#.parley.engine.v1.LoadModelResponse\x12Z\n\x0bUnloadModel\x12$.parley.engine.v1.UnloadModelRequest\x1a%.parley.engine.v1.UnloadModelResponse\x12T\n\tGetDomain\x12\".parley.engine.v1.GetDomainRequest\x1a#.parley.engine.v1.GetDomainResponse\x12O\n\x05Train\x12\x1e.parley.engine.v1.TrainRequest\x1a$.parley.engine.v1.TrainResponseChunk0\x01\x12\x61\n\x0f\x45valuateStories\x12(.parley.engine.v1.EvaluateStoriesRequest\x1a$.parley.engine.v1.EvaluationResponse\x12\x61\n\x0f\x45valuateIntents\x12(.parley.engine.v1.EvaluateIntentsRequest\x1a$.parley.engine.v1.EvaluationResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'protos.engine_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_EVENTVERBOSITY']._serialized_start=874
-  _globals['_EVENTVERBOSITY']._serialized_end=1038
+  _globals['_EVENTVERBOSITY']._serialized_start=3427
+  _globals['_EVENTVERBOSITY']._serialized_end=3591
+  _globals['_DOMAINFORMAT']._serialized_start=3593
+  _globals['_DOMAINFORMAT']._serialized_end=3686
+  _globals['_PAYLOADFORMAT']._serialized_start=3688
+  _globals['_PAYLOADFORMAT']._serialized_end=3785
   _globals['_ERRORDETAIL']._serialized_start=41
   _globals['_ERRORDETAIL']._serialized_end=123
   _globals['_GETVERSIONREQUEST']._serialized_start=125
@@ -55,6 +59,56 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_GETTRACKERREQUEST']._serialized_end=827
   _globals['_GETTRACKERRESPONSE']._serialized_start=829
   _globals['_GETTRACKERRESPONSE']._serialized_end=871
-  _globals['_ENGINE']._serialized_start=1041
-  _globals['_ENGINE']._serialized_end=1485
+  _globals['_APPENDEVENTSREQUEST']._serialized_start=874
+  _globals['_APPENDEVENTSREQUEST']._serialized_end=1053
+  _globals['_APPENDEVENTSRESPONSE']._serialized_start=1055
+  _globals['_APPENDEVENTSRESPONSE']._serialized_end=1176
+  _globals['_REPLACEEVENTSREQUEST']._serialized_start=1178
+  _globals['_REPLACEEVENTSREQUEST']._serialized_end=1304
+  _globals['_REPLACEEVENTSRESPONSE']._serialized_start=1306
+  _globals['_REPLACEEVENTSRESPONSE']._serialized_end=1351
+  _globals['_GETSTORYREQUEST']._serialized_start=1353
+  _globals['_GETSTORYREQUEST']._serialized_end=1447
+  _globals['_GETSTORYRESPONSE']._serialized_start=1449
+  _globals['_GETSTORYRESPONSE']._serialized_end=1487
+  _globals['_EXECUTEACTIONREQUEST']._serialized_start=1490
+  _globals['_EXECUTEACTIONREQUEST']._serialized_end=1696
+  _globals['_TRIGGERINTENTREQUEST']._serialized_start=1699
+  _globals['_TRIGGERINTENTREQUEST']._serialized_end=1867
+  _globals['_CONVERSATIONTURNRESPONSE']._serialized_start=1869
+  _globals['_CONVERSATIONTURNRESPONSE']._serialized_end=1994
+  _globals['_PREDICTNEXTACTIONREQUEST']._serialized_start=1996
+  _globals['_PREDICTNEXTACTIONREQUEST']._serialized_end=2105
+  _globals['_PREDICTIONRESPONSE']._serialized_start=2107
+  _globals['_PREDICTIONRESPONSE']._serialized_end=2152
+  _globals['_ADDMESSAGEREQUEST']._serialized_start=2155
+  _globals['_ADDMESSAGEREQUEST']._serialized_end=2362
+  _globals['_ADDMESSAGERESPONSE']._serialized_start=2364
+  _globals['_ADDMESSAGERESPONSE']._serialized_end=2406
+  _globals['_PREDICTFROMEVENTSREQUEST']._serialized_start=2408
+  _globals['_PREDICTFROMEVENTSREQUEST']._serialized_end=2513
+  _globals['_LOADMODELREQUEST']._serialized_start=2515
+  _globals['_LOADMODELREQUEST']._serialized_end=2604
+  _globals['_LOADMODELRESPONSE']._serialized_start=2606
+  _globals['_LOADMODELRESPONSE']._serialized_end=2663
+  _globals['_UNLOADMODELREQUEST']._serialized_start=2665
+  _globals['_UNLOADMODELREQUEST']._serialized_end=2685
+  _globals['_UNLOADMODELRESPONSE']._serialized_start=2687
+  _globals['_UNLOADMODELRESPONSE']._serialized_end=2708
+  _globals['_GETDOMAINREQUEST']._serialized_start=2710
+  _globals['_GETDOMAINREQUEST']._serialized_end=2776
+  _globals['_GETDOMAINRESPONSE']._serialized_start=2778
+  _globals['_GETDOMAINRESPONSE']._serialized_end=2813
+  _globals['_TRAINREQUEST']._serialized_start=2816
+  _globals['_TRAINREQUEST']._serialized_end=3112
+  _globals['_TRAINRESPONSECHUNK']._serialized_start=3114
+  _globals['_TRAINRESPONSECHUNK']._serialized_end=3180
+  _globals['_EVALUATESTORIESREQUEST']._serialized_start=3182
+  _globals['_EVALUATESTORIESREQUEST']._serialized_end=3241
+  _globals['_EVALUATEINTENTSREQUEST']._serialized_start=3244
+  _globals['_EVALUATEINTENTSREQUEST']._serialized_end=3381
+  _globals['_EVALUATIONRESPONSE']._serialized_start=3383
+  _globals['_EVALUATIONRESPONSE']._serialized_end=3424
+  _globals['_ENGINE']._serialized_start=3788
+  _globals['_ENGINE']._serialized_end=5548
 # @@protoc_insertion_point(module_scope)

@@ -60,6 +60,76 @@ class EngineStub:
                 request_serializer=protos_dot_engine__pb2.GetTrackerRequest.SerializeToString,
                 response_deserializer=protos_dot_engine__pb2.GetTrackerResponse.FromString,
                 _registered_method=True)
+        self.AppendEvents = channel.unary_unary(
+                '/parley.engine.v1.Engine/AppendEvents',
+                request_serializer=protos_dot_engine__pb2.AppendEventsRequest.SerializeToString,
+                response_deserializer=protos_dot_engine__pb2.AppendEventsResponse.FromString,
+                _registered_method=True)
+        self.ReplaceEvents = channel.unary_unary(
+                '/parley.engine.v1.Engine/ReplaceEvents',
+                request_serializer=protos_dot_engine__pb2.ReplaceEventsRequest.SerializeToString,
+                response_deserializer=protos_dot_engine__pb2.ReplaceEventsResponse.FromString,
+                _registered_method=True)
+        self.GetStory = channel.unary_unary(
+                '/parley.engine.v1.Engine/GetStory',
+                request_serializer=protos_dot_engine__pb2.GetStoryRequest.SerializeToString,
+                response_deserializer=protos_dot_engine__pb2.GetStoryResponse.FromString,
+                _registered_method=True)
+        self.ExecuteAction = channel.unary_unary(
+                '/parley.engine.v1.Engine/ExecuteAction',
+                request_serializer=protos_dot_engine__pb2.ExecuteActionRequest.SerializeToString,
+                response_deserializer=protos_dot_engine__pb2.ConversationTurnResponse.FromString,
+                _registered_method=True)
+        self.TriggerIntent = channel.unary_unary(
+                '/parley.engine.v1.Engine/TriggerIntent',
+                request_serializer=protos_dot_engine__pb2.TriggerIntentRequest.SerializeToString,
+                response_deserializer=protos_dot_engine__pb2.ConversationTurnResponse.FromString,
+                _registered_method=True)
+        self.PredictNextAction = channel.unary_unary(
+                '/parley.engine.v1.Engine/PredictNextAction',
+                request_serializer=protos_dot_engine__pb2.PredictNextActionRequest.SerializeToString,
+                response_deserializer=protos_dot_engine__pb2.PredictionResponse.FromString,
+                _registered_method=True)
+        self.AddMessage = channel.unary_unary(
+                '/parley.engine.v1.Engine/AddMessage',
+                request_serializer=protos_dot_engine__pb2.AddMessageRequest.SerializeToString,
+                response_deserializer=protos_dot_engine__pb2.AddMessageResponse.FromString,
+                _registered_method=True)
+        self.PredictFromEvents = channel.unary_unary(
+                '/parley.engine.v1.Engine/PredictFromEvents',
+                request_serializer=protos_dot_engine__pb2.PredictFromEventsRequest.SerializeToString,
+                response_deserializer=protos_dot_engine__pb2.PredictionResponse.FromString,
+                _registered_method=True)
+        self.LoadModel = channel.unary_unary(
+                '/parley.engine.v1.Engine/LoadModel',
+                request_serializer=protos_dot_engine__pb2.LoadModelRequest.SerializeToString,
+                response_deserializer=protos_dot_engine__pb2.LoadModelResponse.FromString,
+                _registered_method=True)
+        self.UnloadModel = channel.unary_unary(
+                '/parley.engine.v1.Engine/UnloadModel',
+                request_serializer=protos_dot_engine__pb2.UnloadModelRequest.SerializeToString,
+                response_deserializer=protos_dot_engine__pb2.UnloadModelResponse.FromString,
+                _registered_method=True)
+        self.GetDomain = channel.unary_unary(
+                '/parley.engine.v1.Engine/GetDomain',
+                request_serializer=protos_dot_engine__pb2.GetDomainRequest.SerializeToString,
+                response_deserializer=protos_dot_engine__pb2.GetDomainResponse.FromString,
+                _registered_method=True)
+        self.Train = channel.unary_stream(
+                '/parley.engine.v1.Engine/Train',
+                request_serializer=protos_dot_engine__pb2.TrainRequest.SerializeToString,
+                response_deserializer=protos_dot_engine__pb2.TrainResponseChunk.FromString,
+                _registered_method=True)
+        self.EvaluateStories = channel.unary_unary(
+                '/parley.engine.v1.Engine/EvaluateStories',
+                request_serializer=protos_dot_engine__pb2.EvaluateStoriesRequest.SerializeToString,
+                response_deserializer=protos_dot_engine__pb2.EvaluationResponse.FromString,
+                _registered_method=True)
+        self.EvaluateIntents = channel.unary_unary(
+                '/parley.engine.v1.Engine/EvaluateIntents',
+                request_serializer=protos_dot_engine__pb2.EvaluateIntentsRequest.SerializeToString,
+                response_deserializer=protos_dot_engine__pb2.EvaluationResponse.FromString,
+                _registered_method=True)
 
 
 class EngineServicer:
@@ -108,6 +178,147 @@ class EngineServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def AppendEvents(self, request, context):
+        """Append events to a conversation (Rasa's
+        `POST /conversations/{id}/tracker/events`). Unless the events begin with
+        `action_session_start` + `session_started`, a conversation without a
+        session gets the session-start events first. Events without a timestamp
+        get the server time; every event without `metadata.model_id` gets the
+        loaded model's id. With `execute_side_effects`, the bot messages of `bot`
+        events are returned for delivery and `reminder` / `cancel_reminder`
+        events are handed to the reminder scheduler.
+        INVALID_ARGUMENT for events that fail validation (nothing is stored).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReplaceEvents(self, request, context):
+        """Replace every event of a conversation (Rasa's
+        `PUT /conversations/{id}/tracker/events`); no session start is added.
+        INVALID_ARGUMENT for events that fail validation (nothing is changed).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetStory(self, request, context):
+        """The conversation as YAML test stories (Rasa's
+        `GET /conversations/{id}/story`). Nothing is changed.
+        NOT_FOUND (reason "Not found") for a conversation that is not stored.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ExecuteAction(self, request, context):
+        """Run one named action in a conversation, without predicting further
+        actions (Rasa's deprecated `POST /conversations/{id}/execute`).
+        NOT_FOUND for a conversation that is not stored or an unknown action;
+        FAILED_PRECONDITION without a dialogue model.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def TriggerIntent(self, request, context):
+        """Inject an intent (and entities) as an external user message, then
+        predict and run actions until the bot listens (Rasa's
+        `POST /conversations/{id}/trigger_intent`). The conversation is created
+        when it does not exist. NOT_FOUND for an intent not in the domain;
+        FAILED_PRECONDITION without a dialogue model.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PredictNextAction(self, request, context):
+        """Predict the next action of a stored conversation without running it
+        (Rasa's `POST /conversations/{id}/predict`). As in Rasa, the session is
+        refreshed and the tracker saved. NOT_FOUND for a conversation that is
+        not stored; FAILED_PRECONDITION without a dialogue model.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AddMessage(self, request, context):
+        """Log a user message without predicting actions (Rasa's
+        `POST /conversations/{id}/messages`): parse it (unless parse data is
+        given), append it, and run slot extraction.
+        FAILED_PRECONDITION without a dialogue model.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PredictFromEvents(self, request, context):
+        """Predict the next action for a list of events, on a throw-away tracker
+        of sender "default" (Rasa's `POST /model/predict`). Nothing is stored.
+        INVALID_ARGUMENT for invalid events; FAILED_PRECONDITION without a
+        dialogue model.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def LoadModel(self, request, context):
+        """Load a model and serve it from now on (Rasa's `PUT /model`): from an
+        archive path, or pulled once from a model server. The current model
+        stays when loading fails (INVALID_ARGUMENT). Works without a model.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UnloadModel(self, request, context):
+        """Stop serving the current model (Rasa's `DELETE /model`); afterwards
+        the model-gated calls fail with FAILED_PRECONDITION. Never fails.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetDomain(self, request, context):
+        """The loaded model's domain (Rasa's `GET /domain`), as JSON or YAML.
+        FAILED_PRECONDITION when no model is loaded.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Train(self, request, context):
+        """Train a model from a training payload (Rasa's `POST /model/train`) and
+        stream the archive back in chunks; the first chunk names the file. The
+        model is not loaded. Runs on its own server thread and is counted in
+        `GetStatus.num_active_training_jobs` while it runs.
+        INVALID_ARGUMENT for an invalid payload; INTERNAL (reason
+        "TrainingError") when training fails.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def EvaluateStories(self, request, context):
+        """Evaluate the loaded dialogue model on test stories (Rasa's
+        `POST /model/test/stories`). INVALID_ARGUMENT for invalid stories;
+        FAILED_PRECONDITION without a dialogue model.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def EvaluateIntents(self, request, context):
+        """Evaluate an NLU model on NLU data, or cross-validate a pipeline config
+        (Rasa's `POST /model/test/intents`). The loaded model is used unless
+        another one is named; it is never replaced. INVALID_ARGUMENT for
+        invalid data or a model that cannot be loaded; FAILED_PRECONDITION when
+        no model is loaded and none is named.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_EngineServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -135,6 +346,76 @@ def add_EngineServicer_to_server(servicer, server):
                     servicer.GetTracker,
                     request_deserializer=protos_dot_engine__pb2.GetTrackerRequest.FromString,
                     response_serializer=protos_dot_engine__pb2.GetTrackerResponse.SerializeToString,
+            ),
+            'AppendEvents': grpc.unary_unary_rpc_method_handler(
+                    servicer.AppendEvents,
+                    request_deserializer=protos_dot_engine__pb2.AppendEventsRequest.FromString,
+                    response_serializer=protos_dot_engine__pb2.AppendEventsResponse.SerializeToString,
+            ),
+            'ReplaceEvents': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReplaceEvents,
+                    request_deserializer=protos_dot_engine__pb2.ReplaceEventsRequest.FromString,
+                    response_serializer=protos_dot_engine__pb2.ReplaceEventsResponse.SerializeToString,
+            ),
+            'GetStory': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetStory,
+                    request_deserializer=protos_dot_engine__pb2.GetStoryRequest.FromString,
+                    response_serializer=protos_dot_engine__pb2.GetStoryResponse.SerializeToString,
+            ),
+            'ExecuteAction': grpc.unary_unary_rpc_method_handler(
+                    servicer.ExecuteAction,
+                    request_deserializer=protos_dot_engine__pb2.ExecuteActionRequest.FromString,
+                    response_serializer=protos_dot_engine__pb2.ConversationTurnResponse.SerializeToString,
+            ),
+            'TriggerIntent': grpc.unary_unary_rpc_method_handler(
+                    servicer.TriggerIntent,
+                    request_deserializer=protos_dot_engine__pb2.TriggerIntentRequest.FromString,
+                    response_serializer=protos_dot_engine__pb2.ConversationTurnResponse.SerializeToString,
+            ),
+            'PredictNextAction': grpc.unary_unary_rpc_method_handler(
+                    servicer.PredictNextAction,
+                    request_deserializer=protos_dot_engine__pb2.PredictNextActionRequest.FromString,
+                    response_serializer=protos_dot_engine__pb2.PredictionResponse.SerializeToString,
+            ),
+            'AddMessage': grpc.unary_unary_rpc_method_handler(
+                    servicer.AddMessage,
+                    request_deserializer=protos_dot_engine__pb2.AddMessageRequest.FromString,
+                    response_serializer=protos_dot_engine__pb2.AddMessageResponse.SerializeToString,
+            ),
+            'PredictFromEvents': grpc.unary_unary_rpc_method_handler(
+                    servicer.PredictFromEvents,
+                    request_deserializer=protos_dot_engine__pb2.PredictFromEventsRequest.FromString,
+                    response_serializer=protos_dot_engine__pb2.PredictionResponse.SerializeToString,
+            ),
+            'LoadModel': grpc.unary_unary_rpc_method_handler(
+                    servicer.LoadModel,
+                    request_deserializer=protos_dot_engine__pb2.LoadModelRequest.FromString,
+                    response_serializer=protos_dot_engine__pb2.LoadModelResponse.SerializeToString,
+            ),
+            'UnloadModel': grpc.unary_unary_rpc_method_handler(
+                    servicer.UnloadModel,
+                    request_deserializer=protos_dot_engine__pb2.UnloadModelRequest.FromString,
+                    response_serializer=protos_dot_engine__pb2.UnloadModelResponse.SerializeToString,
+            ),
+            'GetDomain': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetDomain,
+                    request_deserializer=protos_dot_engine__pb2.GetDomainRequest.FromString,
+                    response_serializer=protos_dot_engine__pb2.GetDomainResponse.SerializeToString,
+            ),
+            'Train': grpc.unary_stream_rpc_method_handler(
+                    servicer.Train,
+                    request_deserializer=protos_dot_engine__pb2.TrainRequest.FromString,
+                    response_serializer=protos_dot_engine__pb2.TrainResponseChunk.SerializeToString,
+            ),
+            'EvaluateStories': grpc.unary_unary_rpc_method_handler(
+                    servicer.EvaluateStories,
+                    request_deserializer=protos_dot_engine__pb2.EvaluateStoriesRequest.FromString,
+                    response_serializer=protos_dot_engine__pb2.EvaluationResponse.SerializeToString,
+            ),
+            'EvaluateIntents': grpc.unary_unary_rpc_method_handler(
+                    servicer.EvaluateIntents,
+                    request_deserializer=protos_dot_engine__pb2.EvaluateIntentsRequest.FromString,
+                    response_serializer=protos_dot_engine__pb2.EvaluationResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -273,6 +554,384 @@ class Engine:
             '/parley.engine.v1.Engine/GetTracker',
             protos_dot_engine__pb2.GetTrackerRequest.SerializeToString,
             protos_dot_engine__pb2.GetTrackerResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AppendEvents(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/parley.engine.v1.Engine/AppendEvents',
+            protos_dot_engine__pb2.AppendEventsRequest.SerializeToString,
+            protos_dot_engine__pb2.AppendEventsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReplaceEvents(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/parley.engine.v1.Engine/ReplaceEvents',
+            protos_dot_engine__pb2.ReplaceEventsRequest.SerializeToString,
+            protos_dot_engine__pb2.ReplaceEventsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetStory(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/parley.engine.v1.Engine/GetStory',
+            protos_dot_engine__pb2.GetStoryRequest.SerializeToString,
+            protos_dot_engine__pb2.GetStoryResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExecuteAction(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/parley.engine.v1.Engine/ExecuteAction',
+            protos_dot_engine__pb2.ExecuteActionRequest.SerializeToString,
+            protos_dot_engine__pb2.ConversationTurnResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def TriggerIntent(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/parley.engine.v1.Engine/TriggerIntent',
+            protos_dot_engine__pb2.TriggerIntentRequest.SerializeToString,
+            protos_dot_engine__pb2.ConversationTurnResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PredictNextAction(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/parley.engine.v1.Engine/PredictNextAction',
+            protos_dot_engine__pb2.PredictNextActionRequest.SerializeToString,
+            protos_dot_engine__pb2.PredictionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AddMessage(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/parley.engine.v1.Engine/AddMessage',
+            protos_dot_engine__pb2.AddMessageRequest.SerializeToString,
+            protos_dot_engine__pb2.AddMessageResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PredictFromEvents(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/parley.engine.v1.Engine/PredictFromEvents',
+            protos_dot_engine__pb2.PredictFromEventsRequest.SerializeToString,
+            protos_dot_engine__pb2.PredictionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def LoadModel(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/parley.engine.v1.Engine/LoadModel',
+            protos_dot_engine__pb2.LoadModelRequest.SerializeToString,
+            protos_dot_engine__pb2.LoadModelResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UnloadModel(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/parley.engine.v1.Engine/UnloadModel',
+            protos_dot_engine__pb2.UnloadModelRequest.SerializeToString,
+            protos_dot_engine__pb2.UnloadModelResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetDomain(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/parley.engine.v1.Engine/GetDomain',
+            protos_dot_engine__pb2.GetDomainRequest.SerializeToString,
+            protos_dot_engine__pb2.GetDomainResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Train(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/parley.engine.v1.Engine/Train',
+            protos_dot_engine__pb2.TrainRequest.SerializeToString,
+            protos_dot_engine__pb2.TrainResponseChunk.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def EvaluateStories(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/parley.engine.v1.Engine/EvaluateStories',
+            protos_dot_engine__pb2.EvaluateStoriesRequest.SerializeToString,
+            protos_dot_engine__pb2.EvaluationResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def EvaluateIntents(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/parley.engine.v1.Engine/EvaluateIntents',
+            protos_dot_engine__pb2.EvaluateIntentsRequest.SerializeToString,
+            protos_dot_engine__pb2.EvaluationResponse.FromString,
             options,
             channel_credentials,
             insecure,

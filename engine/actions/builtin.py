@@ -19,6 +19,7 @@ from engine.conversation.events import (
     Restarted,
     SessionStarted,
     SlotSet,
+    UserUttered,
     UserUtteranceReverted,
 )
 
@@ -105,16 +106,54 @@ class DeactivateLoopAction(Action):
         return [ActiveLoop(None), SlotSet(c.REQUESTED_SLOT, None)]
 
 
+def _last_action_was(tracker: DialogueStateTracker, name: str, skip: int = 0) -> bool:
+    """Return whether the last non-listen action (``skip`` back) is ``name``."""
+    last = tracker.get_last_event_for(ActionExecuted, exclude_actions=[c.ACTION_LISTEN], skip=skip)
+    return isinstance(last, ActionExecuted) and last.action_name == name
+
+
+def _clarified_message(tracker: DialogueStateTracker) -> list[Event]:
+    """Return a copy of the latest user message with intent confidence 1.0."""
+    last = tracker.get_last_event_for(UserUttered)
+    if not isinstance(last, UserUttered):
+        return []
+    message = copy.deepcopy(last)
+    intent = dict(message.parse_data.get("intent") or {})  # type: ignore[union-attr]
+    if intent:
+        intent["confidence"] = 1.0
+        message.parse_data["intent"] = intent  # type: ignore[index]
+    return [message]
+
+
+def _undo_rephrasing() -> list[Event]:
+    # The rephrased message, the "No" with the rephrase request, the
+    # affirmation request with the unclear message; then listen again.
+    return [UserUtteranceReverted(), UserUtteranceReverted(), UserUtteranceReverted(), ActionExecuted(c.ACTION_LISTEN)]
+
+
 class RevertFallbackEventsAction(Action):
-    """``action_revert_fallback_events``: legacy 2.x clean-up; nothing to revert here."""
+    """``action_revert_fallback_events``: undo a finished two-stage fallback (2.x policy).
+
+    After an affirmation: drop the affirmation and the unclear message (and
+    a rephrasing round if there was one) and replay the user's message with
+    confidence 1.0. After a rephrasing: drop the rephrasing round and replay
+    the rephrased message. Otherwise: nothing.
+    """
 
     name = c.ACTION_REVERT_FALLBACK_EVENTS
 
     def run(
         self, tracker: DialogueStateTracker, domain: Domain, nlg: ResponseGenerator, output_channel: str | None
     ) -> list[Event]:
-        """Return no events (the 2.x TwoStageFallbackPolicy is not supported)."""
-        logger.warning("action_revert_fallback_events only worked with the removed TwoStageFallbackPolicy")
+        """Return the revert events (see class docstring)."""
+        if _last_action_was(tracker, c.ACTION_DEFAULT_ASK_REPHRASE):
+            last = tracker.get_last_event_for(UserUttered)
+            return _undo_rephrasing() + ([copy.deepcopy(last)] if last is not None else [])
+        if _last_action_was(tracker, c.ACTION_DEFAULT_ASK_AFFIRMATION):
+            events: list[Event] = [UserUtteranceReverted(), UserUtteranceReverted(), ActionExecuted(c.ACTION_LISTEN)]
+            if _last_action_was(tracker, c.ACTION_DEFAULT_ASK_REPHRASE, skip=1):
+                events += _undo_rephrasing()
+            return events + _clarified_message(tracker)
         return []
 
 
@@ -208,6 +247,12 @@ def _extract_slots() -> Action:
     return ExtractSlotsAction()
 
 
+def _form(name: str, resolve: Callable[[str], Action]) -> Action:
+    from engine.actions.forms import FormAction
+
+    return FormAction(name, resolve)
+
+
 BUILTIN_ACTIONS: dict[str, Callable[[], Action]] = {
     c.ACTION_LISTEN: ListenAction,
     c.ACTION_RESTART: RestartAction,
@@ -242,6 +287,14 @@ def action_for_name(
         ActionUnavailable: It is a custom action and none can run here.
     """
     overridden = name in domain.custom_actions
+
+    def resolve(other: str) -> Action:
+        return action_for_name(other, domain, custom_action)
+
+    if name == c.ACTION_EXTRACT_SLOTS and not overridden:
+        from engine.actions.slot_extraction import ExtractSlotsAction
+
+        return ExtractSlotsAction(resolve)
     if name in BUILTIN_ACTIONS and not overridden:
         return BUILTIN_ACTIONS[name]()
     if name.startswith(c.UTTER_PREFIX) and not overridden or name in domain.responses:
@@ -254,7 +307,7 @@ def action_for_name(
     if domain.index_for_action(name) is None or name == c.RULE_SNIPPET_ACTION:
         raise ActionNotFound(name)
     if name in domain.forms and not overridden:
-        raise ActionUnavailable(name, f"Form '{name}' cannot run: forms are not supported yet.")
+        return _form(name, resolve)
     if custom_action is not None:
         return custom_action(name)
     raise ActionUnavailable(name)

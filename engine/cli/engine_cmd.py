@@ -24,6 +24,9 @@ def run(args: argparse.Namespace) -> int:
         address=args.address,
         model=args.model,
         endpoints_path=default_endpoints(args.endpoints),
+        redis_url=args.redis_url,
+        database_url=args.database_url,
+        metrics_port=args.metrics_port,
     )
     serve(settings)
     return 0

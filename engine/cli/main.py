@@ -67,7 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Parley: a fast conversational AI server, compatible with Rasa projects.",
     )
     parser.add_argument("--version", action="store_true", help="Print the installed Parley version.")
-    sub = parser.add_subparsers(dest="command", metavar="{init,train,run,engine,gateway}")
+    sub = parser.add_subparsers(dest="command", metavar="{init,train,run,engine,gateway,test,data,shell}")
 
     init = sub.add_parser("init", help="Create a starter bot project and train it.")
     init.add_argument("init_dir_positional", nargs="?", default=None, metavar="DIR",
@@ -97,6 +97,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("-i", "--interface", default="0.0.0.0", help="Network interface to bind.")
     run.add_argument("-p", "--port", type=int, default=5005, help="HTTP port.")
     run.add_argument("--enable-api", action="store_true", help="Serve the HTTP API, not only the channels.")
+    run.add_argument("--enable-chat", action="store_true",
+                     help="Serve a chat web page at /chat (debug drawer needs --enable-api).")
     run.add_argument("--cors", nargs="*", default=None, help="Allowed CORS origins ('*' for all).")
     run.add_argument("--auth-token", default=None, help="Token required as ?token= on the HTTP API.")
     run.add_argument("--jwt-secret", default=None, help="JWT secret, or public key for RS*/ES* methods.")
@@ -116,11 +118,21 @@ def build_parser() -> argparse.ArgumentParser:
     _add_server_flags(engine)
     engine.add_argument("--address", default=None,
                         help="gRPC bind address host:port or unix:/path (default ENGINE_ADDRESS or 127.0.0.1:50051).")
+    engine.add_argument("--redis-url", default=None,
+                        help="Redis for the lock store (and tracker store); overrides REDIS_URL.")
+    engine.add_argument("--database-url", default=None,
+                        help="SQL tracker store URL; overrides DATABASE_URL.")
+    engine.add_argument("--metrics-port", type=int, default=None,
+                        help="Serve Prometheus /metrics on this port; overrides PARLEY_METRICS_PORT.")
     engine.set_defaults(module="engine.cli.engine_cmd")
 
     gateway = sub.add_parser("gateway", help="Run only the gateway (gunicorn + uvicorn workers).")
     gateway.add_argument("args", nargs=argparse.REMAINDER, help="Extra gunicorn arguments.")
     gateway.set_defaults(module="engine.cli.gateway_cmd")
+
+    from engine.cli.tool_parsers import add_tool_parsers  # argparse only: --help stays light
+
+    add_tool_parsers(sub, _add_logging_flags)
     return parser
 
 

@@ -29,6 +29,8 @@ def gateway_environment(args: argparse.Namespace, engine_address: str) -> dict[s
     env["ENGINE_ADDRESS"] = engine_address
     env["PARLEY_BIND"] = f"{args.interface}:{args.port}"
     env["PARLEY_ENABLE_API"] = "true" if args.enable_api else "false"
+    if getattr(args, "enable_chat", False):
+        env["PARLEY_ENABLE_CHAT"] = "true"
     for flag, name in (
         ("auth_token", "AUTH_TOKEN"),
         ("jwt_secret", "JWT_SECRET"),

@@ -13,13 +13,6 @@ def _data_paths(args: argparse.Namespace) -> list[str]:
     return list(extra or args.data)
 
 
-def _printer(started: float):
-    def report(line: str) -> None:
-        print(f"[{time.perf_counter() - started:6.2f}s] {line}", flush=True)
-
-    return report
-
-
 def train_from_paths(
     config: str | None,
     domain: str | None,
@@ -32,21 +25,22 @@ def train_from_paths(
     quiet: bool = False,
 ) -> Path:
     """Load a project from files and train it; return the archive path."""
+    from engine.cli.progress import training_progress
     from engine.data.loader import load_project
     from engine.training.trainer import train_project
 
     started = time.perf_counter()
-    report = (lambda line: None) if quiet else _printer(started)
-    report(f"Loading the project (config {config}, domain {domain}, data {', '.join(data)})...")
-    project = load_project(config, domain, data)
-    result = train_project(
-        project,
-        out,
-        fixed_model_name=fixed_model_name,
-        force=force,
-        training_type=training_type,
-        progress=report,
-    )
+    with training_progress(started, quiet=quiet) as report:
+        report(f"Loading the project (config {config}, domain {domain}, data {', '.join(data)})...")
+        project = load_project(config, domain, data)
+        result = train_project(
+            project,
+            out,
+            fixed_model_name=fixed_model_name,
+            force=force,
+            training_type=training_type,
+            progress=report,
+        )
     return result.path
 
 

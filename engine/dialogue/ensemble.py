@@ -1,9 +1,9 @@
 """The policy ensemble: configure, train, pick the winning prediction, persist.
 
 Config uses Rasa's policy names. Policies Parley implements differently
-map to an equivalent with one log line (``TEDPolicy`` -> an
-:class:`AugmentedMemoizationPolicy` with TED's priority and
-``max_history``; 2.x ``FallbackPolicy``/``MappingPolicy``/``FormPolicy``/
+map to an equivalent with one log line (``TEDPolicy`` -> the
+:class:`MLPolicy` with TED's priority and ``max_history``, reporting its
+predictions as ``TEDPolicy``; 2.x ``FallbackPolicy``/``MappingPolicy``/``FormPolicy``/
 ``TwoStageFallbackPolicy`` -> the RulePolicy); ``UnexpecTEDIntentPolicy``
 is dropped with a log line.
 
@@ -30,8 +30,9 @@ from engine.conversation.events import (
 from engine.dialogue.legacy_policies import LEGACY_RULE_POLICIES, legacy_rules, rule_settings
 from engine.dialogue.policies.base import Policy, PolicyPrediction
 from engine.dialogue.policies.memoization import AugmentedMemoizationPolicy, MemoizationPolicy
+from engine.dialogue.policies.ml import MLPolicy
 from engine.dialogue.policies.rule import RulePolicy
-from engine.dialogue.story_trackers import training_trackers
+from engine.dialogue.story_trackers import augmented_trackers, training_trackers
 from engine.errors import DataError, ModelLoadError
 
 if TYPE_CHECKING:
@@ -46,14 +47,16 @@ FORMAT_VERSION = 1
 
 # RulePolicy is listed here too but built in from_config (legacy policies merge into it).
 POLICY_CLASSES: dict[str, type[Policy]] = {
-    cls.name: cls for cls in (MemoizationPolicy, AugmentedMemoizationPolicy, RulePolicy)
+    cls.name: cls for cls in (MemoizationPolicy, AugmentedMemoizationPolicy, RulePolicy, MLPolicy)
 }
 TED_PRIORITY = 1
 # Rasa names served by another implementation: name -> (class, config overrides).
 MAPPED = {
-    "TEDPolicy": (AugmentedMemoizationPolicy, {"priority": TED_PRIORITY, "max_history": 5}),
-    "SklearnPolicy": (AugmentedMemoizationPolicy, {"priority": TED_PRIORITY, "max_history": 5}),
+    "TEDPolicy": (MLPolicy, {"priority": TED_PRIORITY, "max_history": 5, "policy_name": "TEDPolicy"}),
+    "SklearnPolicy": (MLPolicy, {"priority": TED_PRIORITY, "max_history": 5, "policy_name": "SklearnPolicy"}),
 }
+# Settings of a mapped Rasa policy that carry over to its Parley equivalent.
+MAPPED_SETTINGS = ("max_history", "priority", "random_seed", "augmentation_factor")
 DROPPED = ("UnexpecTEDIntentPolicy",)
 DEFAULT_POLICIES: list[dict[str, Any]] = [
     {"name": "MemoizationPolicy"},
@@ -149,7 +152,8 @@ class PolicyEnsemble:
                 dropped.append(name)
             elif name in MAPPED:
                 target, overrides = MAPPED[name]
-                settings = {**overrides, **{k: v for k, v in config.items() if k in ("max_history", "priority")}}
+                # Rasa's `epochs` count transformer passes and do not carry over.
+                settings = {**overrides, **{k: v for k, v in config.items() if k in MAPPED_SETTINGS}}
                 logger.info("policy %s is served by %s(%s)", name, target.name, settings)
                 mappings.append((name, target.name))
                 built.append(target(**settings))
@@ -182,12 +186,18 @@ class PolicyEnsemble:
         for policy in rule_policies:
             policy.fit(trackers, domain)
         rule_only = rule_policies[0].rule_only_data_ if rule_policies else {}
+        augmented: list[Any] | None = None
         for policy in self.policies:
             if isinstance(policy, RulePolicy):
                 continue
-            if isinstance(policy, MemoizationPolicy):
+            if isinstance(policy, (MemoizationPolicy, MLPolicy)):
                 policy.set_rule_only_data(rule_only)
-            policy.fit(trackers, domain)
+            if isinstance(policy, MLPolicy):
+                if augmented is None:
+                    augmented = augmented_trackers(trackers, int(policy.config["augmentation_factor"]))
+                policy.fit(trackers + augmented, domain)
+            else:
+                policy.fit(trackers, domain)
         return self
 
     def predict(self, tracker: DialogueStateTracker, domain: Domain) -> Prediction:

@@ -8,11 +8,16 @@ checkpoint continues with every part starting at it; no augmentation).
 Rules get condition events, the ``...`` snippet marker (unless
 ``conversation_start``), a trailing ``...`` when ``wait_for_user_input``
 is false, and ``null`` values become "must not be set".
+
+:func:`augmented_trackers` glues random pairs of finished stories into
+longer conversations (Rasa's story augmentation); only the ML policy
+learns from them.
 """
 from __future__ import annotations
 
 import itertools
 import logging
+import random
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
@@ -43,6 +48,7 @@ class TrainingTracker(DialogueStateTracker):
     ) -> None:
         super().__init__(sender_id, slots)
         self.is_rule_tracker = is_rule_tracker
+        self.is_augmented = False
 
     def init_copy(self) -> TrainingTracker:
         """Return an empty tracker of the same kind."""
@@ -236,3 +242,39 @@ def rule_trackers(rules: list[Story], domain: Domain) -> list[TrainingTracker]:
 def training_trackers(stories: list[Story], rules: list[Story], domain: Domain) -> list[TrainingTracker]:
     """Return story trackers followed by rule trackers."""
     return story_trackers(stories, domain) + rule_trackers(rules, domain)
+
+
+def _starts_with_user_turn(tracker: TrainingTracker) -> bool:
+    events = tracker.events
+    return (
+        len(events) > 1
+        and isinstance(events[0], ActionExecuted)
+        and events[0].action_name == ACTION_LISTEN
+        and isinstance(events[1], UserUttered)
+    )
+
+
+def augmented_trackers(
+    trackers: list[TrainingTracker], factor: int, rng: random.Random | None = None
+) -> list[TrainingTracker]:
+    """Return up to ``factor * 10`` trackers, each two random stories one after the other.
+
+    Only stories that start with a user turn are appended (the first one's
+    final ``action_listen`` leads into it); slots carry over, as they would
+    in a real conversation.
+    """
+    stories = [t for t in trackers if not t.is_rule_tracker and not t.is_augmented]
+    followers = [t for t in stories if _starts_with_user_turn(t)]
+    if factor <= 0 or not stories or not followers:
+        return []
+    rng = rng or random.Random(42)
+    glued: list[TrainingTracker] = []
+    for _ in range(factor * 10):
+        first, second = rng.choice(stories), rng.choice(followers)
+        tracker = first.copy()
+        tracker.sender_id = f"{first.sender_id} > {second.sender_id}"
+        tracker.is_augmented = True
+        for event in second.events[1:]:
+            tracker.update(event)
+        glued.append(tracker)
+    return glued

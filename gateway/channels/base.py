@@ -12,6 +12,32 @@ from abc import ABC, abstractmethod
 from typing import Any, Iterable, Mapping
 
 
+class OutputChannel(ABC):
+    """A destination the bot's messages can be sent to outside an HTTP response.
+
+    ``output_channel=<name>`` on the conversation endpoints picks one (see
+    :class:`gateway.channels.output.OutputChannels`).
+    """
+
+    name: str = ""
+    """The channel name (that of the input channel it belongs to)."""
+
+    collects: bool = False
+    """Whether the messages are also returned in the HTTP response (Rasa's
+    callback output is a collecting channel; socket.io is not)."""
+
+    @abstractmethod
+    async def send(self, recipient_id: str, messages: Iterable[Any]) -> None:
+        """Send the engine's bot messages to ``recipient_id``.
+
+        Failures are logged, never raised: the conversation has already
+        been updated and must not be reported as failed.
+        """
+
+    async def close(self) -> None:
+        """Release connections (called when the worker shuts down)."""
+
+
 class InputChannel(ABC):
     """A source of user messages with its own webhook routes."""
 
@@ -28,6 +54,18 @@ class InputChannel(ABC):
 
         Resources must set ``public = True``: webhooks are not authenticated.
         """
+
+    def output(self) -> OutputChannel | None:
+        """Return the channel's own output, if it can send messages by itself."""
+        return None
+
+    def wrap(self, app: Any) -> Any:
+        """Return the ASGI app to serve: ``app``, or ``app`` inside the channel's own.
+
+        A channel that speaks another protocol than plain HTTP routes
+        (socket.io) serves its path itself and hands everything else on.
+        """
+        return app
 
     def mounted_routes(self) -> list[tuple[str, object]]:
         """Return ``(full path, resource)`` pairs to add to the app.

@@ -49,7 +49,10 @@ class Clock:
 @pytest.fixture(scope="module")
 def ensemble() -> PolicyEnsemble:
     stories, rules = tiny_data()
-    return PolicyEnsemble.from_config(None).fit(stories, rules, DOMAIN)
+    # No ML policy: these tests pin the memoization, fallback and rule behaviour.
+    config = [{"name": "MemoizationPolicy"}, {"name": "RulePolicy"},
+              {"name": "AugmentedMemoizationPolicy", "priority": 1, "max_history": 5}]
+    return PolicyEnsemble.from_config(config).fit(stories, rules, DOMAIN)
 
 
 @pytest.fixture

@@ -29,6 +29,20 @@ TRACKER = {
     "paused": False,
 }
 
+STORY = 'version: "3.1"\nstories:\n- story: u1\n  steps:\n  - intent: greet\n    user: |-\n      hi\n'
+PREDICTION = {
+    "scores": [{"action": "utter_greet", "score": 1.0}, {"action": "action_listen", "score": 0.0}],
+    "policy": "MemoizationPolicy",
+    "confidence": 1.0,
+}
+DOMAIN = {"version": "3.1", "intents": ["greet"], "responses": {"utter_greet": [{"text": "hi"}]}}
+ARCHIVE_NAME = "20240101-120000-brave-dog.tar.gz"
+STORIES_REPORT = {
+    "report": {}, "precision": 1.0, "f1": 1.0, "accuracy": 1.0, "actions": [],
+    "in_training_data_fraction": 1.0, "is_end_to_end_evaluation": False,
+}
+INTENTS_REPORT = {"intent_evaluation": {}, "entity_evaluation": {}, "response_selection_evaluation": {}}
+
 
 @dataclass
 class Failure:
@@ -51,6 +65,8 @@ class FakeEngine(engine_pb2_grpc.EngineServicer):
     fingerprint: dict[str, Any] = field(default_factory=lambda: {"config": "abc", "nlu": 7})
     delay: float = 0.0
     lock: threading.Lock = field(default_factory=threading.Lock)
+    latest_input_channel: str = ""
+    archive: bytes = b"0123456789abcdef-archive"
 
     def reset(self) -> None:
         """Forget requests and scripted behaviour."""
@@ -59,6 +75,8 @@ class FakeEngine(engine_pb2_grpc.EngineServicer):
             self.failures.clear()
             self.messages = []
             self.delay = 0.0
+            self.latest_input_channel = ""
+            self.archive = b"0123456789abcdef-archive"
 
     def last(self, rpc: str) -> Any:
         """Return the last request of ``rpc``."""
@@ -109,6 +127,92 @@ class FakeEngine(engine_pb2_grpc.EngineServicer):
         return engine_pb2.GetTrackerResponse(
             tracker_json=orjson.dumps({**TRACKER, "sender_id": request.conversation_id})
         )
+
+    # -- HTTP API endpoints ------------------------------------------------------
+
+    def _tracker(self, conversation_id: str) -> bytes:
+        return orjson.dumps({**TRACKER, "sender_id": conversation_id})
+
+    def _turn(self, rpc: str, request: Any, context: grpc.ServicerContext) -> Any:
+        self._enter(rpc, request, context)
+        channel = request.output_channel
+        if channel == "latest":
+            channel = self.latest_input_channel
+        return engine_pb2.ConversationTurnResponse(
+            tracker_json=self._tracker(request.conversation_id),
+            messages_json=orjson.dumps(self.messages),
+            output_channel=channel,
+            latest_input_channel=self.latest_input_channel,
+        )
+
+    def AppendEvents(self, request: Any, context: grpc.ServicerContext) -> Any:
+        self._enter("AppendEvents", request, context)
+        return engine_pb2.AppendEventsResponse(
+            tracker_json=self._tracker(request.conversation_id),
+            messages_json=orjson.dumps(self.messages if request.execute_side_effects else []),
+            output_channel="" if request.output_channel == "latest" else request.output_channel,
+        )
+
+    def ReplaceEvents(self, request: Any, context: grpc.ServicerContext) -> Any:
+        self._enter("ReplaceEvents", request, context)
+        return engine_pb2.ReplaceEventsResponse(tracker_json=self._tracker(request.conversation_id))
+
+    def GetStory(self, request: Any, context: grpc.ServicerContext) -> Any:
+        self._enter("GetStory", request, context)
+        return engine_pb2.GetStoryResponse(story_yaml=STORY)
+
+    def ExecuteAction(self, request: Any, context: grpc.ServicerContext) -> Any:
+        return self._turn("ExecuteAction", request, context)
+
+    def TriggerIntent(self, request: Any, context: grpc.ServicerContext) -> Any:
+        return self._turn("TriggerIntent", request, context)
+
+    def PredictNextAction(self, request: Any, context: grpc.ServicerContext) -> Any:
+        self._enter("PredictNextAction", request, context)
+        return engine_pb2.PredictionResponse(prediction_json=orjson.dumps(
+            {**PREDICTION, "tracker": {**TRACKER, "sender_id": request.conversation_id}}))
+
+    def AddMessage(self, request: Any, context: grpc.ServicerContext) -> Any:
+        self._enter("AddMessage", request, context)
+        return engine_pb2.AddMessageResponse(tracker_json=self._tracker(request.conversation_id))
+
+    def PredictFromEvents(self, request: Any, context: grpc.ServicerContext) -> Any:
+        self._enter("PredictFromEvents", request, context)
+        return engine_pb2.PredictionResponse(prediction_json=orjson.dumps(
+            {**PREDICTION, "tracker": {**TRACKER, "sender_id": "default"}}))
+
+    def LoadModel(self, request: Any, context: grpc.ServicerContext) -> Any:
+        self._enter("LoadModel", request, context)
+        return engine_pb2.LoadModelResponse(model_file="new.tar.gz", model_id="new")
+
+    def UnloadModel(self, request: Any, context: grpc.ServicerContext) -> Any:
+        self._enter("UnloadModel", request, context)
+        return engine_pb2.UnloadModelResponse()
+
+    def GetDomain(self, request: Any, context: grpc.ServicerContext) -> Any:
+        self._enter("GetDomain", request, context)
+        if request.format == engine_pb2.DOMAIN_FORMAT_YAML:
+            return engine_pb2.GetDomainResponse(domain=b"version: '3.1'\nintents:\n- greet\n")
+        return engine_pb2.GetDomainResponse(domain=orjson.dumps(DOMAIN))
+
+    def Train(self, request: Any, context: grpc.ServicerContext) -> Any:
+        self._enter("Train", request, context)
+        data = self.archive
+        pieces = [data[i:i + 4] for i in range(0, len(data), 4)] or [b""]
+        for number, piece in enumerate(pieces):
+            if number == 0:
+                yield engine_pb2.TrainResponseChunk(filename=ARCHIVE_NAME, size=len(data), data=piece)
+            else:
+                yield engine_pb2.TrainResponseChunk(data=piece)
+
+    def EvaluateStories(self, request: Any, context: grpc.ServicerContext) -> Any:
+        self._enter("EvaluateStories", request, context)
+        return engine_pb2.EvaluationResponse(report_json=orjson.dumps(
+            {**STORIES_REPORT, "is_end_to_end_evaluation": request.e2e}))
+
+    def EvaluateIntents(self, request: Any, context: grpc.ServicerContext) -> Any:
+        self._enter("EvaluateIntents", request, context)
+        return engine_pb2.EvaluationResponse(report_json=orjson.dumps(INTENTS_REPORT))
 
 
 class FakeEngineServer:

@@ -105,9 +105,9 @@ def test_credentials_without_rest_serve_no_rest_webhook(
     make_client: ClientFactory, caplog: pytest.LogCaptureFixture
 ) -> None:
     with caplog.at_level(logging.WARNING):
-        client = make_client(credentials={"socketio": {}, "my.module.Channel": {}, "weird": None})
+        client = make_client(credentials={"slack": {}, "my.module.Channel": {}, "weird": None})
     assert client.simulate_get("/webhooks/rest/").status_code == 404
-    assert "socketio" in caplog.text and "my.module.Channel" in caplog.text and "weird" in caplog.text
+    assert "slack" in caplog.text and "my.module.Channel" in caplog.text and "weird" in caplog.text
 
 
 def test_get_app_reads_the_environment(

@@ -22,7 +22,7 @@ def test_defaults_bind_all_interfaces_on_5005_with_one_worker() -> None:
     assert config["bind"] == ["0.0.0.0:5005"]
     assert config["workers"] == 1
     assert config["worker_class"] == "gateway.worker.ParleyUvicornWorker"
-    assert config["accesslog"] == "-"
+    assert config["accesslog"] is None  # the app writes the (token-masked) access log
 
 
 def test_port_and_web_concurrency() -> None:
@@ -95,3 +95,17 @@ def test_real_gunicorn_serves_the_gateway(gunicorn: str, engine_server: FakeEngi
     assert version.json() == {"version": "9.9.9", "minimum_compatible_version": "9.0.0"}
     tracker = httpx.get(gunicorn + "/conversations/a%2Fb/tracker", timeout=10)
     assert tracker.json()["sender_id"] == "a/b"
+
+
+def test_metrics_directory_is_prepared_before_workers_start(tmp_path: Path) -> None:
+    from gateway.gunicorn_conf import MULTIPROC_VARIABLE, prepare_metrics_dir
+
+    environ: dict[str, str] = {}
+    created, fresh = prepare_metrics_dir(environ)
+    assert fresh and environ[MULTIPROC_VARIABLE] == created and os.path.isdir(created)
+    os.rmdir(created)
+    given = tmp_path / "metrics"
+    given.mkdir()
+    (given / "counter_123.db").write_bytes(b"stale samples of an earlier run")
+    directory, fresh = prepare_metrics_dir({MULTIPROC_VARIABLE: str(given)})
+    assert directory == str(given) and not fresh and list(given.iterdir()) == []

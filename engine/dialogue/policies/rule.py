@@ -97,6 +97,10 @@ class RulePolicy(Policy):
         story_trackers = [t for t in trackers if not t.is_rule_tracker]
         if self.config["restrict_rules"]:
             self._check_single_user_turn(rule_trackers)
+        if self.config["check_for_contradictions"]:
+            from engine.dialogue.policies.rule_checks import check_rules_are_complete
+
+            check_rules_are_complete(rule_trackers, domain)
         rule_examples = [ex for t in rule_trackers for ex in training_examples(t, domain, omit_unset_slots=True)]
         story_examples = [ex for t in story_trackers for ex in training_examples(t, domain)]
         rules: dict[str, str] = {}

@@ -3,6 +3,17 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from contextlib import AbstractContextManager
+from typing import Protocol
+
+
+class LockObserver(Protocol):
+    """Told about every lock acquisition (metrics use it)."""
+
+    def acquired(self, waited: float, contended: bool) -> None:
+        """A lock was acquired after ``waited`` seconds; ``contended``: someone held or queued for it."""
+
+    def timed_out(self, waited: float) -> None:
+        """A lock wait gave up after ``waited`` seconds."""
 
 
 class LockStore(ABC):
@@ -14,6 +25,7 @@ class LockStore(ABC):
     """
 
     name = "base"
+    observer: LockObserver | None = None
 
     @abstractmethod
     def lock(self, conversation_id: str, *, wait: float = 60.0) -> AbstractContextManager[None]:
@@ -25,5 +37,19 @@ class LockStore(ABC):
                 :class:`engine.errors.LockTimeout`.
         """
 
+    def scope(self) -> str:
+        """Name what this store's locks are shared with (engines must agree on it)."""
+        return f"{type(self).__module__}.{type(self).__qualname__}"
+
     def close(self) -> None:
         """Release connections (no-op by default)."""
+
+    def _report_acquired(self, waited: float, contended: bool) -> None:
+        observer = self.observer
+        if observer is not None:
+            observer.acquired(waited, contended)
+
+    def _report_timeout(self, waited: float) -> None:
+        observer = self.observer
+        if observer is not None:
+            observer.timed_out(waited)

@@ -1,7 +1,10 @@
 """In-process lock store: FIFO per conversation, for one engine process."""
 from __future__ import annotations
 
+import os
+import socket
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -36,6 +39,7 @@ class InMemoryLockStore(LockStore):
     @contextmanager
     def lock(self, conversation_id: str, *, wait: float = 60.0) -> Iterator[None]:
         """Hold the conversation's lock, waiting at most ``wait`` seconds."""
+        started = time.monotonic()
         with self._guard:
             entry = self._entries.get(conversation_id)
             if entry is None:
@@ -43,19 +47,26 @@ class InMemoryLockStore(LockStore):
             entry.users += 1
             ticket = entry.next_ticket
             entry.next_ticket += 1
+            contended = entry.serving != ticket
             got = entry.condition.wait_for(lambda: entry.serving == ticket, timeout=wait)
             if not got:
                 # Give up our place: skip our ticket when it comes up.
                 self._abandon(conversation_id, entry, ticket)
+                self._report_timeout(time.monotonic() - started)
                 raise LockTimeout(
                     f"Timed out after {wait:g} s waiting for the lock of conversation "
                     f"'{conversation_id}'."
                 )
+        self._report_acquired(time.monotonic() - started, contended)
         try:
             yield
         finally:
             with self._guard:
                 self._advance(conversation_id, entry)
+
+    def scope(self) -> str:
+        """This process only: no other engine shares these locks."""
+        return f"in_memory:{socket.gethostname()}:{os.getpid()}"
 
     def _advance(self, conversation_id: str, entry: _Entry) -> None:
         entry.serving += 1

@@ -29,7 +29,7 @@ from typing import Any
 
 from engine.errors import DataError, LockTimeout
 from engine.stores.lock.base import LockStore
-from engine.stores.redis_client import connect, import_redis, unavailable
+from engine.stores.redis_client import connect, describe, import_redis, unavailable
 
 logger = logging.getLogger(__name__)
 
@@ -196,11 +196,13 @@ class RedisLockStore(LockStore):
             self._let_go(conversation_id, keys, ticket, token)
 
     def _acquire(self, conversation_id: str, keys: list[str], token: str, wait: float) -> int:
-        deadline = time.monotonic() + max(wait, 0.0)
+        started = time.monotonic()
+        deadline = started + max(wait, 0.0)
         pause = min(0.01, self.poll_interval)
         timing = [token, self.lifetime_ms, self.heartbeat_ms, self._idle_ms]
         try:
             ticket, got = (int(x) for x in self._take(keys=keys, args=[0, *timing]))
+            contended = got != 1
             while got != 1:
                 if got == -1:
                     # We polled too late and were taken for dead: queue again.
@@ -210,6 +212,7 @@ class RedisLockStore(LockStore):
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     self._abandon(keys=keys, args=[ticket, self._idle_ms])
+                    self._report_timeout(time.monotonic() - started)
                     raise LockTimeout(
                         f"Timed out after {wait:g} s waiting for the lock of conversation "
                         f"'{conversation_id}'."
@@ -218,6 +221,7 @@ class RedisLockStore(LockStore):
                 self.client.blpop([keys[4]], timeout=max(0.001, min(pause, remaining)))
                 pause = min(pause * 2, self.poll_interval)
                 got = int(self._try(keys=keys, args=[ticket, *timing]))
+            self._report_acquired(time.monotonic() - started, contended)
             return ticket
         except self._redis.RedisError as ex:
             raise unavailable(self.client, ex) from ex
@@ -240,6 +244,10 @@ class RedisLockStore(LockStore):
                 "(raise lock_lifetime if turns take this long)",
                 conversation_id, self.lifetime_ms / 1000,
             )
+
+    def scope(self) -> str:
+        """The Redis server, database and key prefix the locks live under."""
+        return f"redis:{describe(self.client)}:{self.key_prefix}"
 
     def close(self) -> None:
         """Close the connection pool."""

@@ -98,6 +98,7 @@ class RedisTrackerStore(TrackerStore):
             use_ssl=use_ssl, socket_timeout=socket_timeout,
         )
         prefix = f"{key_prefix}:" if key_prefix else ""
+        self.key_namespace = prefix
         self._events_prefix = f"{prefix}tracker:"
         self._session_prefix = f"{prefix}tracker_session:"
         try:

@@ -129,3 +129,33 @@ def test_loop_events_from_deactivation_apply_to_tracker() -> None:
     for event in action_for_name("action_deactivate_loop", DOMAIN).run(tracker, DOMAIN, NLG, None):
         tracker.update(event)
     assert tracker.active_loop is None
+
+
+def test_revert_fallback_events_after_affirmation_and_after_rephrasing() -> None:
+    from engine.actions.builtin import RevertFallbackEventsAction
+    from engine.conversation.domain import Domain
+    from engine.conversation.events import ActionExecuted, UserUttered, UserUtteranceReverted
+    from engine.conversation.tracker import DialogueStateTracker
+
+    domain = Domain.from_dict({"intents": ["greet"]})
+
+    def tracker_with(*steps: str) -> DialogueStateTracker:
+        t = DialogueStateTracker("u", domain.slots)
+        for step in steps:
+            t.update(ActionExecuted("action_listen"))
+            if step.startswith("action_"):
+                t.events.pop()
+                t.update(ActionExecuted(step))
+            else:
+                t.update(UserUttered(step, {"intent": {"name": step, "confidence": 0.4}}))
+        return t
+
+    action = RevertFallbackEventsAction()
+    affirmed = action.run(tracker_with("greet", "action_default_ask_affirmation", "greet"), domain, None, None)
+    assert [type(e).__name__ for e in affirmed] == [
+        "UserUtteranceReverted", "UserUtteranceReverted", "ActionExecuted", "UserUttered"]
+    assert affirmed[-1].intent["confidence"] == 1.0
+    rephrased = action.run(tracker_with("x", "action_default_ask_rephrase", "greet"), domain, None, None)
+    assert sum(isinstance(e, UserUtteranceReverted) for e in rephrased) == 3
+    assert rephrased[-1].text == "greet"
+    assert action.run(tracker_with("greet"), domain, None, None) == []

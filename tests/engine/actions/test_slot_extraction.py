@@ -67,3 +67,48 @@ def test_2x_domain_auto_fills_slots_named_like_entities() -> None:
     tracker = DialogueStateTracker("c", domain.slots)
     tracker.update(UserUttered("Rome", {"intent": {"name": "x"}, "entities": [{"entity": "city", "value": "Rome"}]}))
     assert [(e.name, e.value) for e in extract_slot_events(tracker, domain)] == [("city", "Rome")]
+
+
+def test_first_matching_mapping_wins_and_custom_actions_run_once_then_get_validated() -> None:
+    from engine.actions.base import Action
+    from engine.actions.slot_extraction import ExtractSlotsAction
+    from engine.conversation.domain import Domain
+    from engine.conversation.events import ActionExecuted, BotUttered, Restarted, SlotSet, UserUttered
+    from engine.conversation.tracker import DialogueStateTracker
+
+    domain = Domain.from_dict({
+        "version": "3.1",
+        "intents": ["inform"],
+        "entities": ["city"],
+        "actions": ["action_lookup", "action_validate_slot_mappings"],
+        "slots": {
+            "city": {"type": "text", "mappings": [
+                {"type": "from_entity", "entity": "city"}, {"type": "from_text"}]},
+            "a": {"type": "any", "mappings": [{"type": "custom", "action": "action_lookup"}]},
+            "b": {"type": "any", "mappings": [{"type": "custom", "action": "action_lookup"}]},
+        },
+    })
+    calls: list[str] = []
+
+    class Fake(Action):
+        def __init__(self, name: str) -> None:
+            self.name = name
+
+        def run(self, tracker, domain, nlg, output_channel):
+            calls.append(self.name)
+            if self.name == "action_lookup":
+                return [SlotSet("a", 1), SlotSet("b", 2), BotUttered("looked up"), Restarted()]
+            # The validator sees the candidates and rejects b.
+            assert tracker.get_slot("b") == 2 and not isinstance(tracker.events[-1], UserUttered)
+            return [SlotSet("b", None)]
+
+    tracker = DialogueStateTracker("u", domain.slots)
+    tracker.update(ActionExecuted("action_listen"))
+    tracker.update(UserUttered("to Rome", {"intent": {"name": "inform"},
+                                           "entities": [{"entity": "city", "value": "Rome"}]}))
+    events = ExtractSlotsAction(Fake).run(tracker, domain, None, None)
+    assert calls == ["action_lookup", "action_validate_slot_mappings"]
+    slots = {e.name: e.value for e in events if isinstance(e, SlotSet)}
+    assert slots == {"city": "Rome", "a": 1, "b": None}
+    assert [e.text for e in events if isinstance(e, BotUttered)] == ["looked up"]
+    assert not any(isinstance(e, Restarted) for e in events)

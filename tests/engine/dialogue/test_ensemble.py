@@ -12,6 +12,7 @@ from engine.conversation.tracker import DialogueStateTracker
 from engine.dialogue.ensemble import PolicyEnsemble
 from engine.dialogue.policies.base import Policy, PolicyPrediction
 from engine.dialogue.policies.memoization import AugmentedMemoizationPolicy, MemoizationPolicy
+from engine.dialogue.policies.ml import MLPolicy
 from engine.dialogue.policies.rule import RulePolicy
 from engine.errors import DataError
 from tests.engine.dialogue.helpers import tiny_data, tiny_domain
@@ -42,9 +43,10 @@ def listening(intent: str = "greet") -> DialogueStateTracker:
 def test_default_config_maps_ted_and_drops_unexpected_intent_policy() -> None:
     ensemble = PolicyEnsemble.from_config(None)
     kinds = [type(p) for p in ensemble.policies]
-    assert kinds == [MemoizationPolicy, RulePolicy, AugmentedMemoizationPolicy]
+    assert kinds == [MemoizationPolicy, RulePolicy, MLPolicy]
     assert ensemble.policies[2].priority == 1 and ensemble.policies[2].max_history == 5
-    assert ensemble.mappings == [("TEDPolicy", "AugmentedMemoizationPolicy")]
+    assert ensemble.policies[2].reported_name == "TEDPolicy"
+    assert ensemble.mappings == [("TEDPolicy", "MLPolicy")]
     assert ensemble.dropped == ["UnexpecTEDIntentPolicy"]
 
 
@@ -101,7 +103,12 @@ def test_trained_default_ensemble_and_core_fallback_at_threshold() -> None:
     ensemble = PolicyEnsemble.from_config(None).fit(stories, rules, DOMAIN)
     greet = ensemble.predict(listening("greet"), DOMAIN)
     assert (greet.action, greet.policy, greet.confidence) == ("utter_greet", "MemoizationPolicy", 1.0)
-    unknown = ensemble.predict(listening("affirm"), DOMAIN)
+    # An unseen situation: the ML policy (reported as TEDPolicy) generalizes from the stories.
+    unseen = ensemble.predict(listening("affirm"), DOMAIN)
+    assert unseen.policy == "TEDPolicy" and unseen.confidence > 0.3
+    without_ml = PolicyEnsemble.from_config([{"name": "MemoizationPolicy"}, {"name": "RulePolicy"}])
+    without_ml.fit(stories, rules, DOMAIN)
+    unknown = without_ml.predict(listening("affirm"), DOMAIN)
     assert (unknown.action, unknown.policy, unknown.confidence) == ("action_default_fallback", "RulePolicy", 0.3)
     assert unknown.scores[0] == {"action": "action_default_fallback", "score": 0.3}
     assert [s["action"] for s in unknown.scores[1:3]] == sorted(s["action"] for s in unknown.scores[1:3])

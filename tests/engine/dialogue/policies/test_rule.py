@@ -213,3 +213,37 @@ def test_persist_and_load_round_trip(tmp_path: Path) -> None:
     loaded = RulePolicy.load(tmp_path)
     assert loaded.rules_ == policy.rules_
     assert best(loaded.predict(convo("goodbye"), DOMAIN)) == ("utter_goodbye", 1.0)
+
+
+def test_incomplete_rule_is_reported_at_training() -> None:
+    import pytest as _pytest
+
+    from engine.conversation.domain import Domain
+    from engine.dialogue.policies.rule import RulePolicy
+    from engine.dialogue.story_trackers import training_trackers
+    from engine.errors import DataError
+    from tests.engine.dialogue.helpers import stories_from_yaml
+
+    domain = Domain.from_dict({
+        "version": "3.1", "intents": ["ask", "other"],
+        "slots": {"done": {"type": "bool", "mappings": [{"type": "custom"}]}},
+        "actions": ["action_check"], "responses": {"utter_ok": [{"text": "ok"}]},
+    })
+    rules = stories_from_yaml("""
+rules:
+- rule: check sets done
+  steps:
+  - intent: ask
+  - action: action_check
+  - slot_was_set:
+    - done: true
+  - action: utter_ok
+- rule: check forgets the slot
+  steps:
+  - intent: other
+  - action: action_check
+  - action: utter_ok
+""", "rules")
+    with _pytest.raises(DataError, match="Incomplete rules found:\\n- the action 'action_check' in rule 'check forgets the slot'"):
+        RulePolicy().fit(training_trackers([], rules, domain), domain)
+    RulePolicy(check_for_contradictions=False).fit(training_trackers([], rules, domain), domain)

@@ -1,0 +1,1 @@
+"""Custom actions for Parley's tests, served by a real rasa-sdk action server."""
