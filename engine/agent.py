@@ -70,6 +70,8 @@ class Agent:
         self.models_dir = Path(models_dir)
         self._served: tuple[Model, MessageProcessor | None] | None = None
         self._training_jobs = 0
+        self._jobs: dict[int, Job] = {}
+        self._next_job = 0
         self._jobs_guard = threading.Lock()
         self.action_endpoint = action_endpoint
         self.nlg_endpoint = nlg_endpoint
@@ -141,15 +143,30 @@ class Agent:
         """Training jobs running in this process."""
         return self._training_jobs
 
-    def training_job(self) -> _TrainingJob:
-        """Return a context manager counting one running training job."""
-        return _TrainingJob(self)
+    def training_job(self, kind: str = "training") -> Job:
+        """Return a context manager registering one running job.
 
-    def _count_job(self, delta: int) -> None:
+        Training jobs are counted in ``num_active_training_jobs``; every
+        job's current stage is listed by :meth:`jobs`.
+        """
         with self._jobs_guard:
-            self._training_jobs += delta
+            self._next_job += 1
+            return Job(self, self._next_job, kind, self.clock)
 
-    # -- calls -------------------------------------------------------------
+    def jobs(self) -> list[dict[str, Any]]:
+        """Return the running jobs with their current stage, oldest first."""
+        with self._jobs_guard:
+            running = sorted(self._jobs.values(), key=lambda job: job.number)
+        return [job.as_dict() for job in running]
+
+    def _register(self, job: Job, running: bool) -> None:
+        with self._jobs_guard:
+            if running:
+                self._jobs[job.number] = job
+            else:
+                self._jobs.pop(job.number, None)
+            if job.kind == "training":
+                self._training_jobs += 1 if running else -1
 
     def status(self) -> dict[str, Any]:
         """Return the loaded model's identity and the training job count."""
@@ -160,6 +177,7 @@ class Agent:
             "model_id": model.model_id,
             "fingerprint": model.metadata.fingerprint,
             "num_active_training_jobs": self._training_jobs,
+            "jobs": self.jobs(),
         }
 
     def parse(self, text: str, message_id: str | None = None) -> dict[str, Any]:
@@ -518,14 +536,40 @@ class Agent:
         self.reminders.start()
 
 
-class _TrainingJob:
-    """Counts one running training job while the ``with`` block runs."""
+class Job:
+    """One running training or evaluation job; ``with`` registers it.
 
-    def __init__(self, agent: Agent) -> None:
+    Attributes:
+        number: Job number, unique in this process.
+        kind: ``"training"`` or ``"evaluation"``.
+        stage: The stage the job is in, as its progress reports it.
+    """
+
+    def __init__(self, agent: Agent, number: int, kind: str, clock: Callable[[], float]) -> None:
         self._agent = agent
+        self.number = number
+        self.kind = kind
+        self.stage = "starting"
+        self._clock = clock
+        self.started_at = clock()
 
-    def __enter__(self) -> None:
-        self._agent._count_job(1)
+    def report(self, stage: str) -> None:
+        """Record the job's current stage (a progress callback)."""
+        self.stage = stage.strip()
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the job as shown in ``/status``."""
+        return {
+            "id": self.number,
+            "kind": self.kind,
+            "stage": self.stage,
+            "started_at": self.started_at,
+            "elapsed": round(self._clock() - self.started_at, 3),
+        }
+
+    def __enter__(self) -> Job:
+        self._agent._register(self, True)
+        return self
 
     def __exit__(self, *exc: object) -> None:
-        self._agent._count_job(-1)
+        self._agent._register(self, False)

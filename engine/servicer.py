@@ -54,6 +54,7 @@ class EngineServicer(engine_pb2_grpc.EngineServicer):
             fingerprint_json=wire.to_json(status["fingerprint"]),
             num_active_training_jobs=status["num_active_training_jobs"],
             model_path=status["model_path"],
+            jobs_json=wire.to_json(status["jobs"]),
         )
 
     @grpc_errors
@@ -236,8 +237,8 @@ class EngineServicer(engine_pb2_grpc.EngineServicer):
             augmentation=wire.optional(request, "augmentation"),
             num_threads=wire.optional(request, "num_threads"),
         )
-        with self.agent.training_job():
-            trained = train_payload(project, options, self.agent.models_dir)
+        with self.agent.training_job() as job:
+            trained = train_payload(project, options, self.agent.models_dir, progress=job.report)
         try:
             size = trained.path.stat().st_size
             first = True
@@ -260,7 +261,9 @@ class EngineServicer(engine_pb2_grpc.EngineServicer):
         from engine.api.testing import evaluate_stories
 
         model = self.agent.dialogue_model()
-        report = evaluate_stories(model, request.stories_yaml, e2e=request.e2e)
+        with self.agent.training_job("evaluation") as job:
+            job.report("evaluating test stories")
+            report = evaluate_stories(model, request.stories_yaml, e2e=request.e2e)
         return engine_pb2.EvaluationResponse(report_json=wire.to_json(report))
 
     @grpc_errors
@@ -270,13 +273,15 @@ class EngineServicer(engine_pb2_grpc.EngineServicer):
         """Evaluate NLU on test data, or cross-validate a pipeline."""
         from engine.api.testing import evaluate_intents
 
-        report = evaluate_intents(
-            self.agent.model,
-            request.payload,
-            wire.payload_format(request.format),
-            model=request.model,
-            folds=request.cross_validation_folds,
-        )
+        with self.agent.training_job("evaluation") as job:
+            job.report("cross-validating" if request.cross_validation_folds else "evaluating intents")
+            report = evaluate_intents(
+                self.agent.model,
+                request.payload,
+                wire.payload_format(request.format),
+                model=request.model,
+                folds=request.cross_validation_folds,
+            )
         return engine_pb2.EvaluationResponse(report_json=wire.to_json(report))
 
 

@@ -65,18 +65,20 @@ class GetStatusRequest(_message.Message):
     def __init__(self) -> None: ...
 
 class GetStatusResponse(_message.Message):
-    __slots__ = ("model_file", "model_id", "fingerprint_json", "num_active_training_jobs", "model_path")
+    __slots__ = ("model_file", "model_id", "fingerprint_json", "num_active_training_jobs", "model_path", "jobs_json")
     MODEL_FILE_FIELD_NUMBER: _ClassVar[int]
     MODEL_ID_FIELD_NUMBER: _ClassVar[int]
     FINGERPRINT_JSON_FIELD_NUMBER: _ClassVar[int]
     NUM_ACTIVE_TRAINING_JOBS_FIELD_NUMBER: _ClassVar[int]
     MODEL_PATH_FIELD_NUMBER: _ClassVar[int]
+    JOBS_JSON_FIELD_NUMBER: _ClassVar[int]
     model_file: str
     model_id: str
     fingerprint_json: bytes
     num_active_training_jobs: int
     model_path: str
-    def __init__(self, model_file: _Optional[str] = ..., model_id: _Optional[str] = ..., fingerprint_json: _Optional[bytes] = ..., num_active_training_jobs: _Optional[int] = ..., model_path: _Optional[str] = ...) -> None: ...
+    jobs_json: bytes
+    def __init__(self, model_file: _Optional[str] = ..., model_id: _Optional[str] = ..., fingerprint_json: _Optional[bytes] = ..., num_active_training_jobs: _Optional[int] = ..., model_path: _Optional[str] = ..., jobs_json: _Optional[bytes] = ...) -> None: ...
 
 class ParseRequest(_message.Message):
     __slots__ = ("text", "message_id", "emulation_mode")

@@ -13,7 +13,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import orjson
 
@@ -214,10 +214,26 @@ def _trainer_options(options: TrainingOptions) -> dict[str, Any]:
     return extra
 
 
+def _reporter(progress: Callable[[str], None] | None) -> Callable[[str], None]:
+    """Log each stage and pass it on to ``progress``."""
+
+    def report(stage: str) -> None:
+        logger.info("%s", stage)
+        if progress is not None:
+            progress(stage)
+
+    return report
+
+
 def train_payload(
-    project: Project, options: TrainingOptions, models_dir: Path
+    project: Project,
+    options: TrainingOptions,
+    models_dir: Path,
+    progress: Callable[[str], None] | None = None,
 ) -> TrainedArchive:
     """Train ``project``; the archive goes to ``models_dir`` or a temporary directory.
+
+    ``progress`` receives each training stage (shown by ``/status``).
 
     Raises:
         TrainingError: Training failed or had nothing to train.
@@ -229,7 +245,7 @@ def train_payload(
     out = models_dir if keep else Path(tempfile.mkdtemp(prefix="parley-trained-"))
     try:
         result = train_project(
-            project, out, force=bool(options.force_training), progress=logger.info,
+            project, out, force=bool(options.force_training), progress=_reporter(progress),
             **_trainer_options(options),
         )
     except DataError as ex:

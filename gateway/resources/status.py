@@ -61,7 +61,7 @@ class StatusResource:
         self.engine = engine
 
     async def on_get(self, req: falcon.asgi.Request, resp: falcon.asgi.Response) -> None:
-        """Answer ``{"model_file", "model_id", "fingerprint", "num_active_training_jobs"}``."""
+        """Answer ``{"model_file", "model_id", "fingerprint", "num_active_training_jobs", "jobs"}``."""
         reply = await self.engine.get_status()
         # PERF: the fingerprint is already JSON; embed its bytes as they are.
         fingerprint = orjson.Fragment(reply.fingerprint_json) if reply.fingerprint_json else {}
@@ -72,5 +72,6 @@ class StatusResource:
                 "model_id": reply.model_id,
                 "fingerprint": fingerprint,
                 "num_active_training_jobs": reply.num_active_training_jobs,
+                "jobs": orjson.Fragment(reply.jobs_json) if reply.jobs_json else [],
             }
         )

@@ -63,6 +63,7 @@ class FakeEngine(engine_pb2_grpc.EngineServicer):
     failures: dict[str, Failure] = field(default_factory=dict)
     messages: list[dict[str, Any]] = field(default_factory=list)
     fingerprint: dict[str, Any] = field(default_factory=lambda: {"config": "abc", "nlu": 7})
+    jobs: list[dict[str, Any]] = field(default_factory=list)
     delay: float = 0.0
     lock: threading.Lock = field(default_factory=threading.Lock)
     latest_input_channel: str = ""
@@ -112,6 +113,7 @@ class FakeEngine(engine_pb2_grpc.EngineServicer):
             fingerprint_json=orjson.dumps(self.fingerprint) if self.fingerprint else b"",
             num_active_training_jobs=2,
             model_path="/models/20240101-120000-brave-dog.tar.gz",
+            jobs_json=orjson.dumps(self.jobs) if self.jobs else b"",
         )
 
     def Parse(self, request: Any, context: grpc.ServicerContext) -> Any:

@@ -417,6 +417,7 @@ def test_training_answers_the_archive_and_does_not_load_it(api: httpx.Client) ->
     payload = shared_path("notes", "rasa-ref-responses", "train_payload.yml").read_bytes()
     before = api.get("/status").json()["model_id"]
     seen: list[int] = []
+    stages: list[str] = []
     done = threading.Event()
 
     def watch_status() -> None:
@@ -424,7 +425,9 @@ def test_training_answers_the_archive_and_does_not_load_it(api: httpx.Client) ->
             while not done.is_set():
                 status = client.get("/status")
                 assert status.status_code == 200  # never blocked by training
-                seen.append(status.json()["num_active_training_jobs"])
+                body = status.json()
+                seen.append(body["num_active_training_jobs"])
+                stages.extend(job["stage"] for job in body["jobs"] if job["kind"] == "training")
                 time.sleep(0.02)
 
     watcher = threading.Thread(target=watch_status)
@@ -443,6 +446,8 @@ def test_training_answers_the_archive_and_does_not_load_it(api: httpx.Client) ->
         metadata = json.load(archive.extractfile("metadata.json"))  # type: ignore[arg-type]
     assert metadata["model_id"]
     assert set(seen) <= {0, 1} and seen
+    if 1 in seen:  # progress is visible while training runs
+        assert stages and all(isinstance(stage, str) and stage for stage in stages)
     status = api.get("/status").json()
     assert status["model_id"] == before and status["num_active_training_jobs"] == 0
 

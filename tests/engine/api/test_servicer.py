@@ -1,6 +1,8 @@
 """The HTTP API's RPCs over real gRPC: streaming training, model swaps, errors."""
 from __future__ import annotations
 
+import json
+
 import threading
 from concurrent import futures
 from pathlib import Path
@@ -76,12 +78,16 @@ def test_training_is_counted_while_it_runs(running: tuple[Any, Any], monkeypatch
         engine_pb2.TrainRequest(payload=PROJECT), timeout=120))))
     worker.start()
     assert started.wait(30)
-    assert stub.GetStatus(engine_pb2.GetStatusRequest(), timeout=5).num_active_training_jobs == 1
+    busy = stub.GetStatus(engine_pb2.GetStatusRequest(), timeout=5)
+    assert busy.num_active_training_jobs == 1
+    jobs = json.loads(busy.jobs_json)
+    assert [(job["kind"], job["stage"]) for job in jobs] == [("training", "starting")]
     assert stub.Parse(engine_pb2.ParseRequest(text="hello"), timeout=5).parse_json  # not blocked
     release.set()
     worker.join(60)
     assert results and results[0][0].filename
-    assert stub.GetStatus(engine_pb2.GetStatusRequest(), timeout=5).num_active_training_jobs == 0
+    idle = stub.GetStatus(engine_pb2.GetStatusRequest(), timeout=5)
+    assert idle.num_active_training_jobs == 0 and json.loads(idle.jobs_json) == []
 
 
 def test_training_errors_arrive_before_any_chunk(running: tuple[Any, Any]) -> None:

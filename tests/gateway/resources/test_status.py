@@ -29,7 +29,16 @@ def test_status_is_the_rasa_3_and_2_superset(client: falcon.testing.TestClient) 
         "model_id": "abc123",
         "fingerprint": {"config": "abc", "nlu": 7},
         "num_active_training_jobs": 2,
+        "jobs": [],
     }
+
+
+def test_status_lists_running_jobs_with_their_stage(
+    client: falcon.testing.TestClient, fake: FakeEngine
+) -> None:
+    job = {"id": 3, "kind": "training", "stage": "NLU: CountVectorsFeaturizer", "started_at": 1.5, "elapsed": 0.25}
+    fake.jobs = [job]
+    assert client.simulate_get("/status").json["jobs"] == [job]
 
 
 def test_status_without_fingerprint_shows_an_empty_object(
