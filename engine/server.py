@@ -1,6 +1,7 @@
 """Composition root of the engine process: build, serve, stop gracefully."""
 from __future__ import annotations
 
+import functools
 import logging
 import signal
 import threading
@@ -70,12 +71,18 @@ def build_agent(settings: EngineSettings, metrics: EngineMetrics | None = None) 
         broker = TimedEventBroker(broker, metrics) if broker is not None else None
         lock_store.observer = metrics
     from engine.actions.endpoint import EndpointConfig
+    from engine.push import MessagePush, latest_input_channel
 
     agent = Agent(
         tracker_store, lock_store, event_broker=broker, lock_wait=settings.lock_wait,
         models_dir=models_dir_for(settings.model),
         action_endpoint=EndpointConfig.from_dict(settings.endpoints.get("action_endpoint"), "action_endpoint"),
         nlg_endpoint=EndpointConfig.from_dict(settings.endpoints.get("nlg"), "nlg"),
+        # Fired reminders' replies go to the gateways subscribed with SubscribeMessages.
+        deliver=MessagePush(
+            functools.partial(latest_input_channel, tracker_store),
+            max_subscribers=(settings.threads - 1) // 2,  # leave most threads for calls
+        ),
     )
     try:
         from engine.models.loader import load_model
@@ -221,6 +228,8 @@ class RunningEngine:
         """
         if self.grpc is not None:
             self.grpc.health.enter_graceful_shutdown()
+        if hasattr(self.agent.deliver, "close"):  # end SubscribeMessages streams, or stop waits the grace out
+            self.agent.deliver.close()
         if self.puller is not None:
             self.puller.stop()
         if self.grpc is not None:

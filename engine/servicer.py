@@ -284,6 +284,24 @@ class EngineServicer(engine_pb2_grpc.EngineServicer):
             )
         return engine_pb2.EvaluationResponse(report_json=wire.to_json(report))
 
+    @grpc_stream_errors
+    def SubscribeMessages(
+        self, request: engine_pb2.SubscribeMessagesRequest, context: Any
+    ) -> Iterator[engine_pb2.PushedMessages]:
+        """Stream the messages the engine pushes (fired reminders' replies) to this subscriber."""
+        from engine.errors import Conflict
+        from engine.push import MessagePush
+
+        push = self.agent.deliver
+        if not isinstance(push, MessagePush):
+            raise Conflict("This engine does not push messages.")
+        for pushed in push.subscribe().stream(context.is_active):
+            yield engine_pb2.PushedMessages(
+                conversation_id=pushed.conversation_id,
+                output_channel=pushed.output_channel or "",
+                messages_json=wire.to_json(pushed.messages),
+            )
+
 
 def _first(*values: Any) -> Any:
     return next((value for value in values if value is not None), None)

@@ -20,6 +20,7 @@ from gateway.auth import AuthMiddleware, AuthPolicy
 from gateway.body import BodyLimitMiddleware, BodyReader, limited_request_type
 from gateway.channels.base import InputChannel
 from gateway.channels.output import ChannelsLifespan, OutputChannels
+from gateway.channels.pushed import PushedMessagesListener
 from gateway.channels.registry import create_channels
 from gateway.cors import CorsMiddleware
 from gateway.engine_client import EngineClient
@@ -93,6 +94,8 @@ def create_app(
     )
     middleware.append(EngineLifespan(engine))
     middleware.append(ChannelsLifespan(outputs))
+    # Fired reminders' replies, pushed by the engine, go out through ``outputs``.
+    middleware.append(PushedMessagesListener(engine, outputs))
 
     app = falcon.asgi.App(
         middleware=middleware,

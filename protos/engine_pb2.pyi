@@ -369,3 +369,17 @@ class EvaluationResponse(_message.Message):
     REPORT_JSON_FIELD_NUMBER: _ClassVar[int]
     report_json: bytes
     def __init__(self, report_json: _Optional[bytes] = ...) -> None: ...
+
+class SubscribeMessagesRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class PushedMessages(_message.Message):
+    __slots__ = ("conversation_id", "output_channel", "messages_json")
+    CONVERSATION_ID_FIELD_NUMBER: _ClassVar[int]
+    OUTPUT_CHANNEL_FIELD_NUMBER: _ClassVar[int]
+    MESSAGES_JSON_FIELD_NUMBER: _ClassVar[int]
+    conversation_id: str
+    output_channel: str
+    messages_json: bytes
+    def __init__(self, conversation_id: _Optional[str] = ..., output_channel: _Optional[str] = ..., messages_json: _Optional[bytes] = ...) -> None: ...

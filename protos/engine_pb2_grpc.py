@@ -130,6 +130,11 @@ class EngineStub:
                 request_serializer=protos_dot_engine__pb2.EvaluateIntentsRequest.SerializeToString,
                 response_deserializer=protos_dot_engine__pb2.EvaluationResponse.FromString,
                 _registered_method=True)
+        self.SubscribeMessages = channel.unary_stream(
+                '/parley.engine.v1.Engine/SubscribeMessages',
+                request_serializer=protos_dot_engine__pb2.SubscribeMessagesRequest.SerializeToString,
+                response_deserializer=protos_dot_engine__pb2.PushedMessages.FromString,
+                _registered_method=True)
 
 
 class EngineServicer:
@@ -319,6 +324,21 @@ class EngineServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SubscribeMessages(self, request, context):
+        """Receive the bot messages the engine produces on its own, without a
+        request: the replies of fired reminders. The stream stays open until the
+        engine stops or the caller cancels (call it with a long deadline and
+        call again when it ends). Each pushed message goes to ONE subscriber
+        (round-robin), so several gateway workers never deliver it twice; with
+        no subscriber the messages are only logged (they are in the tracker).
+        FAILED_PRECONDITION when this engine does not push messages or already
+        has as many subscribers as it takes (each holds a server thread; one is
+        enough to deliver, so a refused caller just retries later).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_EngineServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -416,6 +436,11 @@ def add_EngineServicer_to_server(servicer, server):
                     servicer.EvaluateIntents,
                     request_deserializer=protos_dot_engine__pb2.EvaluateIntentsRequest.FromString,
                     response_serializer=protos_dot_engine__pb2.EvaluationResponse.SerializeToString,
+            ),
+            'SubscribeMessages': grpc.unary_stream_rpc_method_handler(
+                    servicer.SubscribeMessages,
+                    request_deserializer=protos_dot_engine__pb2.SubscribeMessagesRequest.FromString,
+                    response_serializer=protos_dot_engine__pb2.PushedMessages.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -932,6 +957,33 @@ class Engine:
             '/parley.engine.v1.Engine/EvaluateIntents',
             protos_dot_engine__pb2.EvaluateIntentsRequest.SerializeToString,
             protos_dot_engine__pb2.EvaluationResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SubscribeMessages(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/parley.engine.v1.Engine/SubscribeMessages',
+            protos_dot_engine__pb2.SubscribeMessagesRequest.SerializeToString,
+            protos_dot_engine__pb2.PushedMessages.FromString,
             options,
             channel_credentials,
             insecure,
