@@ -89,6 +89,8 @@ class Message:
         features: Sentence-level sparse feature blocks, in pipeline order.
         token_patterns: Per token, names of the regex/lookup patterns that
             match it (set by ``RegexFeaturizer``).
+        token_vectors: Dense per-token vectors, shape (tokens, dim), from a
+            dense featurizer (``SentenceEmbeddingFeaturizer``); None without.
         intent: Predicted intent ``{"name", "confidence"}``; None while no
             classifier has run.
         intent_ranking: Ranked intent predictions.
@@ -104,6 +106,7 @@ class Message:
     tokens: list[Token] = field(default_factory=list)
     features: list[FeatureBlock] = field(default_factory=list)
     token_patterns: list[list[str]] = field(default_factory=list)
+    token_vectors: np.ndarray | None = None
     intent: dict[str, Any] | None = None
     intent_ranking: list[dict[str, Any]] = field(default_factory=list)
     entities: list[dict[str, Any]] = field(default_factory=list)

@@ -89,7 +89,11 @@ class NluPipeline:
                 logger.info("NLU pipeline: %s -> %s", resolution.rasa_name, resolution.mapping)
                 mappings.append((resolution.rasa_name, resolution.mapping))
             for name, options in resolution.steps:
-                component = registry.component_class(name)(options)
+                component_class = registry.component_class(name)
+                if name == "CRFEntityExtractor" and "use_intent_features" not in options:
+                    # Entity types depend on the intent: condition on it when one is predicted first.
+                    options = {**options, "use_intent_features": any("intent" in c.provides for c in components)}
+                component = component_class(options)
                 component.validate_config()
                 components.append(component)
                 rasa_names.append(resolution.rasa_name)

@@ -13,10 +13,8 @@ from engine.data.types import NluData
 from engine.nlu.classifiers.linear_model import (
     Layout,
     SoftmaxModel,
-    check_layout,
     feature_layout,
-    ranking,
-    row_of,
+    predict_intent,
     stack_rows,
 )
 from engine.nlu.component import Component, Message, check_choice, check_number
@@ -98,17 +96,8 @@ class LinearIntentClassifier(Component):
     def process(self, message: Message) -> None:
         """Set the predicted intent and the ranking."""
         self.check_fitted()
-        classes = self.model_.classes
-        if not classes:
-            return
-        if len(classes) == 1:
-            message.intent = {"name": classes[0], "confidence": 1.0}
-            message.intent_ranking = [{"name": classes[0], "confidence": 1.0}]
-            return
-        check_layout(message, self.layout_, type(self).__name__)
-        probabilities = self.model_.predict_row(*row_of(message, self.layout_))
-        message.intent_ranking = ranking(classes, probabilities, int(self.config["ranking_length"]))
-        message.intent = dict(message.intent_ranking[0])
+        predict_intent(message, self.model_.classes, self.layout_, type(self).__name__, self.model_.predict_row,
+                       int(self.config["ranking_length"]))
 
     def _persist_state(self, directory: Path) -> dict[str, Any]:
         self.model_.save(directory / WEIGHTS_FILE)

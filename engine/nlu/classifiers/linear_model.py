@@ -1,14 +1,17 @@
 """A softmax linear model over stacked sparse feature blocks.
 
-Training uses scikit-learn's ``LogisticRegression``; prediction is a numpy
-dot product over the message's few non-zero features, which keeps one parse
-in the microseconds instead of paying sklearn's per-call validation.
+Training uses scikit-learn's ``LogisticRegression`` (or ``LinearSVC``, whose
+margins are turned into probabilities with a fixed temperature); prediction
+is a numpy dot product over the message's few non-zero features, which keeps
+one parse in the microseconds instead of paying sklearn's per-call
+validation. Weights are kept at float32 precision (half the file size), so a
+loaded model predicts exactly what the trained one did.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from engine.nlu.component import Message, NotFittedError
 
@@ -128,13 +131,54 @@ class SoftmaxModel:
             # Small bots converge loosely; the probabilities are still fine.
             warnings.simplefilter("ignore", ConvergenceWarning)
             model.fit(x, np.asarray(labels))
-        coef = np.asarray(model.coef_, dtype=np.float64)
-        intercept = np.asarray(model.intercept_, dtype=np.float64)
-        if len(model.classes_) == 2:
-            # Binary LR has one weight row; split it so softmax == sigmoid.
+        return cls._from_linear(model.classes_, model.coef_, model.intercept_, 1.0)
+
+    @classmethod
+    def fit_svm(
+        cls,
+        x: sparse.csr_matrix,
+        labels: Sequence[str],
+        *,
+        c: float = 0.5,
+        temperature: float = 5.0,
+        class_weight: Any = None,
+        random_state: int | None = 42,
+    ) -> SoftmaxModel:
+        """Fit a linear SVM (one-vs-rest); probabilities are ``softmax(temperature * margins)``.
+
+        The SVM is a few times faster to train than logistic regression on
+        n-gram features and slightly more accurate; the temperature gives
+        its margins a probability scale.
+        """
+        import numpy as np
+
+        classes = sorted(set(labels))
+        if len(classes) < 2:
+            return cls(classes, np.zeros((x.shape[1], len(classes))), np.zeros(len(classes)))
+        import warnings
+
+        from sklearn.exceptions import ConvergenceWarning
+        from sklearn.svm import LinearSVC
+
+        model = LinearSVC(C=c, class_weight=class_weight, random_state=random_state)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            model.fit(x, np.asarray(labels))
+        return cls._from_linear(model.classes_, model.coef_, model.intercept_, temperature)
+
+    @classmethod
+    def _from_linear(cls, classes: Any, coef: Any, intercept: Any, scale: float) -> SoftmaxModel:
+        """Build the model from sklearn's (n_classes, n_features) weights, times ``scale``."""
+        import numpy as np
+
+        coef = np.asarray(coef, dtype=np.float64) * scale
+        intercept = np.asarray(intercept, dtype=np.float64) * scale
+        if len(classes) == 2:
+            # Binary models have one weight row; split it so softmax == sigmoid.
             coef = np.vstack([-coef[0] / 2.0, coef[0] / 2.0])
             intercept = np.asarray([-intercept[0] / 2.0, intercept[0] / 2.0])
-        return cls([str(c) for c in model.classes_], np.ascontiguousarray(coef.T), intercept)
+        coef = np.ascontiguousarray(coef.T).astype(np.float32).astype(np.float64)
+        return cls([str(c) for c in classes], coef, intercept.astype(np.float32).astype(np.float64))
 
     def predict_row(self, indices: np.ndarray, values: np.ndarray) -> np.ndarray:
         """Return class probabilities for one sparse row."""
@@ -162,7 +206,7 @@ class SoftmaxModel:
         """Write the arrays to an ``.npz`` file (labels go to JSON elsewhere)."""
         import numpy as np
 
-        np.savez(path, coef=self.coef, intercept=self.intercept)
+        np.savez(path, coef=self.coef.astype(np.float32), intercept=self.intercept.astype(np.float32))
 
     @classmethod
     def load(cls, path: Path, classes: list[str]) -> SoftmaxModel:
@@ -185,3 +229,32 @@ def ranking(classes: list[str], probabilities: np.ndarray, length: int) -> list[
     if length and length > 0:
         order = order[:length]
     return [{"name": classes[i], "confidence": float(probabilities[i])} for i in order]
+
+
+def predict_intent(
+    message: Message,
+    classes: list[str],
+    layout: Layout,
+    owner: str,
+    probabilities: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    ranking_length: int,
+) -> None:
+    """Set ``message.intent`` and ``intent_ranking`` from a classifier's probabilities.
+
+    Args:
+        message: The featurized message.
+        classes: The classifier's intents (none: nothing is set; one: it is certain).
+        layout: The feature layout the classifier was trained on.
+        owner: The classifier's name, for the layout error.
+        probabilities: Maps a stacked feature row (indices, values) to class probabilities.
+        ranking_length: Entries in the ranking (0 = all).
+    """
+    if not classes:
+        return
+    if len(classes) == 1:
+        message.intent = {"name": classes[0], "confidence": 1.0}
+        message.intent_ranking = [{"name": classes[0], "confidence": 1.0}]
+        return
+    check_layout(message, layout, owner)
+    message.intent_ranking = ranking(classes, probabilities(*row_of(message, layout)), ranking_length)
+    message.intent = dict(message.intent_ranking[0])

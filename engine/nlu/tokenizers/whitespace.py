@@ -152,17 +152,20 @@ class WhitespaceTokenizer(Component):
             raise config_error(type(self).__name__, "intent_split_symbol must be a non-empty string.")
 
     def _compiled_pattern(self) -> re.Pattern[str] | None:
-        pattern = self.config.get("token_pattern")
-        if not pattern:
-            return None
-        cached = getattr(self, "_pattern_cache", None)
+        return self._compiled_option("token_pattern") if self.config.get("token_pattern") else None
+
+    def _compiled_option(self, key: str) -> re.Pattern[str]:
+        """Compile the regex in config option ``key`` (cached while the option is unchanged)."""
+        pattern = self.config.get(key)
+        cache: dict[str, re.Pattern[str]] = self.__dict__.setdefault("_regex_cache", {})
+        cached = cache.get(key)
         if cached is not None and cached.pattern == pattern:
             return cached
         try:
             compiled = re.compile(pattern)
         except (re.error, TypeError) as ex:
-            raise config_error(type(self).__name__, f"token_pattern {pattern!r} is not a valid regex: {ex}")
-        self._pattern_cache = compiled
+            raise config_error(type(self).__name__, f"{key} {pattern!r} is not a valid regex: {ex}")
+        cache[key] = compiled
         return compiled
 
     def tokenize(self, text: str) -> list[Token]:

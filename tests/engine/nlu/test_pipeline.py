@@ -182,3 +182,22 @@ def test_refitting_forgets_the_previous_training() -> None:
     pipeline.fit(NluData(examples=[*examples("yes", "yes", "sure"), *examples("no", "no", "nope")]))
     assert pipeline.parse("a table in Rome")["entities"] == []
     assert pipeline.parse("hello")["intent"]["name"] in {"yes", "no"}
+
+
+def test_multi_intents_are_predicted_as_rasa_names_them() -> None:
+    config = {"pipeline": [
+        {"name": "WhitespaceTokenizer", "intent_tokenization_flag": True, "intent_split_symbol": "+"},
+        {"name": "CountVectorsFeaturizer"},
+        {"name": "DIETClassifier"},
+    ]}
+    data = NluData(examples=[
+        *examples("greet", "hello", "hi there", "good morning", "hey", "hello friend"),
+        *examples("ask_time", "what time is it", "tell me the time", "what is the time now", "time please"),
+        *examples("greet+ask_time", "hi, what time is it", "hello, tell me the time", "hey what is the time",
+                  "good morning, time please", "hi there, what is the time", "hello friend, what time is it"),
+    ])
+    pipeline = NluPipeline.from_config(config).fit(data)
+    ranking = [r["name"] for r in pipeline.parse("hello, what time is it")["intent_ranking"]]
+    assert ranking == ["greet+ask_time", "ask_time", "greet"]
+    assert pipeline.parse("what time is it now")["intent"]["name"] == "ask_time"
+    assert pipeline.parse("hello")["intent"]["name"] == "greet"

@@ -86,10 +86,50 @@ def test_model_based_components_map_to_stand_ins() -> None:
 
 def test_dense_featurizer_is_skipped_when_sparse_ones_exist() -> None:
     pipeline = NluPipeline.from_config(
-        {"pipeline": [{"name": "WhitespaceTokenizer"}, {"name": "LanguageModelFeaturizer"}, {"name": "CountVectorsFeaturizer"}, {"name": "DIETClassifier"}]}
+        {"pipeline": [{"name": "WhitespaceTokenizer"}, {"name": "SpacyFeaturizer"}, {"name": "CountVectorsFeaturizer"}, {"name": "DIETClassifier"}]}
     )
     assert names(pipeline).count("CountVectorsFeaturizer") == 1
+    assert dict(pipeline.mappings)["SpacyFeaturizer"].startswith("skipped")
+
+
+LANGUAGE_MODEL_PIPELINE = {
+    "pipeline": [
+        {"name": "WhitespaceTokenizer"},
+        {"name": "LanguageModelFeaturizer", "model_name": "bert"},
+        {"name": "CountVectorsFeaturizer"},
+        {"name": "DIETClassifier"},
+    ]
+}
+
+
+def test_language_model_featurizer_uses_the_sentence_encoder_when_installed(monkeypatch) -> None:
+    from engine.nlu.featurizers import encoder, sentence_embedding
+
+    monkeypatch.setattr(encoder, "missing_modules", lambda: [])
+    monkeypatch.setattr(sentence_embedding, "missing_modules", lambda: [])
+    pipeline = NluPipeline.from_config(LANGUAGE_MODEL_PIPELINE)
+    assert names(pipeline)[1] == "SentenceEmbeddingFeaturizer"
+    assert dict(pipeline.mappings)["LanguageModelFeaturizer"].startswith("SentenceEmbeddingFeaturizer")
+
+
+def test_language_model_featurizer_is_skipped_without_the_encoder_extra(monkeypatch) -> None:
+    from engine.nlu.featurizers import encoder
+
+    monkeypatch.setattr(encoder, "missing_modules", lambda: ["torch"])
+    pipeline = NluPipeline.from_config(LANGUAGE_MODEL_PIPELINE)
+    assert "SentenceEmbeddingFeaturizer" not in names(pipeline)
     assert dict(pipeline.mappings)["LanguageModelFeaturizer"].startswith("skipped")
+
+
+def test_naming_the_encoder_without_the_extra_is_a_clear_training_error(monkeypatch) -> None:
+    from engine.nlu.featurizers import encoder, sentence_embedding
+
+    monkeypatch.setattr(encoder, "missing_modules", lambda: ["torch", "transformers"])
+    monkeypatch.setattr(sentence_embedding, "missing_modules", lambda: ["torch", "transformers"])
+    with pytest.raises(DataError, match="encoder' extra"):
+        NluPipeline.from_config(
+            {"pipeline": [{"name": "WhitespaceTokenizer"}, {"name": "SentenceEmbeddingFeaturizer"}, {"name": "DIETClassifier"}]}
+        )
 
 
 def test_other_classifiers_map_to_the_linear_classifier() -> None:

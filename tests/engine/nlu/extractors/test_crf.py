@@ -5,7 +5,7 @@ import pytest
 
 from engine.data.types import NluData
 from engine.errors import DataError
-from engine.nlu.component import NotFittedError, Token
+from engine.nlu.component import Message, NotFittedError, Token
 from engine.nlu.extractors.crf import CRFEntityExtractor, decode
 from engine.nlu.featurizers.regex import RegexFeaturizer
 from engine.nlu.tokenizers.whitespace import WhitespaceTokenizer
@@ -25,6 +25,17 @@ TRAVEL = NluData(
 )
 
 
+CITIES = NluData(examples=examples(
+    "inform",
+    "I live in [New York](city)",
+    "I live in [San Francisco](city)",
+    "I live in [Los Angeles](city)",
+    "I live in [Berlin](city)",
+    "my home is [New Delhi](city)",
+    "we moved to [Rio de Janeiro](city) last year",
+))
+
+
 def fitted(data: NluData, **config: object) -> list:
     components = [WhitespaceTokenizer(), RegexFeaturizer(), CRFEntityExtractor(config)]
     prepared(components, data)
@@ -32,15 +43,7 @@ def fitted(data: NluData, **config: object) -> list:
 
 
 def test_extracts_multi_token_entities_with_confidence() -> None:
-    data = NluData(examples=examples(
-        "inform",
-        "I live in [New York](city)",
-        "I live in [San Francisco](city)",
-        "I live in [Los Angeles](city)",
-        "I live in [Berlin](city)",
-        "my home is [New Delhi](city)",
-    ))
-    components = fitted(data)
+    components = fitted(CITIES)
     [entity] = run(components, "I live in San Diego").entities
     assert (entity["entity"], entity["value"], entity["start"], entity["end"]) == ("city", "San Diego", 10, 19)
     assert entity["extractor"] == "CRFEntityExtractor"
@@ -52,6 +55,53 @@ def test_roles_are_predicted() -> None:
     entities = run(components, "fly from Paris to Rome").entities
     assert [(e["value"], e.get("role")) for e in entities] == [("Paris", "departure"), ("Rome", "destination")]
     assert all(0.0 < e["confidence_role"] <= 1.0 for e in entities)
+
+
+PIZZAS = NluData(examples=[
+    example(t, "order_pizza")
+    for t in [
+        'a [large]{"entity": "size", "group": "1"} [pepperoni]{"entity": "topping", "group": "1"} and a '
+        '[small]{"entity": "size", "group": "2"} [mushroom]{"entity": "topping", "group": "2"}',
+        'one [small]{"entity": "size", "group": "1"} [cheese]{"entity": "topping", "group": "1"} and one '
+        '[medium]{"entity": "size", "group": "2"} [ham]{"entity": "topping", "group": "2"}',
+        '[medium]{"entity": "size", "group": "1"} [veggie]{"entity": "topping", "group": "1"} plus '
+        '[large]{"entity": "size", "group": "2"} [tuna]{"entity": "topping", "group": "2"}',
+        'a [large]{"entity": "size", "group": "1"} [ham]{"entity": "topping", "group": "1"} and a '
+        '[medium]{"entity": "size", "group": "2"} [cheese]{"entity": "topping", "group": "2"}',
+        'I want a [small]{"entity": "size", "group": "1"} [tuna]{"entity": "topping", "group": "1"}',
+    ]
+])
+
+
+def test_groups_are_predicted_and_persisted(tmp_path) -> None:
+    components = fitted(PIZZAS)  # L-BFGS on small data: deterministic, unlike the perceptron's random order
+    text = "a small ham and a large veggie"
+    entities = run(components, text).entities
+    expected = [("size", "small", "1"), ("topping", "ham", "1"), ("size", "large", "2"), ("topping", "veggie", "2")]
+    assert [(e["entity"], e["value"], e.get("group")) for e in entities] == expected
+    assert all(0.0 < e["confidence_group"] <= 1.0 for e in entities)
+    components[-1].persist(tmp_path)
+    loaded = CRFEntityExtractor.load(tmp_path)
+    assert run([*components[:-1], loaded], text).entities == entities
+
+
+def test_perceptron_trains_an_ensemble_and_weighs_candidate_intents(tmp_path) -> None:
+    components = fitted(CITIES, algorithm="ap", perceptron_epochs=20, use_intent_features=True)
+    crf = components[-1]
+    assert len(crf.models_["entity"]) == 3  # averaged perceptron: three runs by default
+    assert len(fitted(CITIES, algorithm="lbfgs")[-1].models_["entity"]) == 1
+    message = Message(text="I live in New York")
+    for component in components[:-1]:
+        component.process(message)
+    message.intent = {"name": "inform", "confidence": 0.6}
+    message.intent_ranking = [{"name": "inform", "confidence": 0.6}, {"name": "chitchat", "confidence": 0.39},
+                              {"name": "deny", "confidence": 0.01}]
+    assert crf._candidate_intents(message) == [("inform", 0.6), ("chitchat", 0.39)]  # 1% is below the cut
+    [entity] = crf.extract(message)
+    assert entity["value"] == "New York"
+    crf.persist(tmp_path)
+    assert sorted(p.name for p in tmp_path.glob("*.crfsuite")) == ["entity.1.crfsuite", "entity.2.crfsuite", "entity.crfsuite"]
+    assert CRFEntityExtractor.load(tmp_path).extract(message) == [entity]
 
 
 def test_extractor_name_option() -> None:
@@ -110,3 +160,92 @@ def test_parallel_parses_from_several_threads_agree() -> None:
     expected = [run(components, t).entities for t in texts]
     with ThreadPoolExecutor(max_workers=4) as pool:
         assert list(pool.map(lambda t: run(components, t).entities, texts)) == expected
+
+
+@pytest.mark.parametrize("algorithm", ["lbfgs", "ap"])
+@pytest.mark.parametrize("scheme", ["BILOU", "BIO", "IOB1"])
+def test_every_algorithm_and_tag_scheme_finds_multi_token_entities(algorithm: str, scheme: str) -> None:
+    components = fitted(CITIES, algorithm=algorithm, tag_scheme=scheme, perceptron_epochs=20)
+    assert components[-1].scheme_ == scheme
+    assert [e["value"] for e in run(components, "I live in New York").entities] == ["New York"]
+
+
+def test_bilou_flag_off_means_bare_labels() -> None:
+    assert fitted(CITIES, BILOU_flag=False)[-1].scheme_ == "IO"
+    assert fitted(CITIES)[-1].scheme_ == "IOB1"
+
+
+def test_entity_type_follows_the_predicted_intent() -> None:
+    # "apple" is a company when trading and a fruit when cooking: only the intent tells.
+    data = NluData(examples=[
+        *examples("trade", "buy [apple](company) shares", "sell [apple](company) now", "buy [tesla](company)",
+                  "short [apple](company) stock", "I like [apple](company) stock"),
+        *examples("cook", "bake an [apple](fruit) pie", "peel the [apple](fruit)", "slice a [pear](fruit)",
+                  "cut the [apple](fruit) now", "I like [apple](fruit) juice"),
+    ])
+    components = fitted(data, use_intent_features=True)
+    message = run(components[:-1], "I like apple")
+    for intent, expected in [("trade", "company"), ("cook", "fruit")]:
+        message.entities = []
+        message.intent = {"name": intent, "confidence": 1.0}
+        components[-1].process(message)
+        assert [(e["value"], e["entity"]) for e in message.entities] == [("apple", expected)]
+
+
+def test_dense_token_vectors_are_used_and_persisted(tmp_path) -> None:
+    import numpy as np
+
+    data = NluData(examples=examples(
+        "order", "I want [xa](dish)", "I want [qo](dish)", "I want [ze](dish)", "I want it now", "I want more",
+    ))
+    components = [WhitespaceTokenizer(), RegexFeaturizer()]
+    messages = prepared(components, data)
+    for m in messages:  # dimension 0 marks dishes; the words themselves are unseen below
+        m.token_vectors = np.array([[1.0 if m.text[t.start:t.end] in ("xa", "qo", "ze") else 0.0, 0.5] for t in m.tokens])
+    crf = CRFEntityExtractor({"algorithm": "lbfgs"}).fit(messages, data)
+    assert crf.dense_scale_ is not None
+    crf.persist(tmp_path)
+    loaded = CRFEntityExtractor.load(tmp_path)
+    message = run(components, "I want yu")
+    message.token_vectors = np.array([[0.0, 0.5], [0.0, 0.5], [1.0, 0.5]])
+    assert [e["value"] for e in crf.extract(message)] == ["yu"]
+    assert loaded.extract(message) == crf.extract(message)
+
+
+def test_offsets_are_right_on_non_latin_text() -> None:
+    data = NluData(examples=examples(
+        "inform",
+        "मैं [दिल्ली](city) में रहता हूँ",
+        "मैं [मुंबई](city) में रहता हूँ",
+        "मैं [कोलकाता](city) में रहता हूँ",
+        "ich wohne in [Köln](city) 🙂",
+        "ich wohne in [Düsseldorf](city) 🙂",
+    ))
+    components = fitted(data)
+    text = "मैं दिल्ली में रहता हूँ"
+    [entity] = run(components, text).entities
+    assert text[entity["start"]:entity["end"]] == entity["value"] == "दिल्ली"
+    text = "ich wohne in Köln 🙂"
+    [entity] = run(components, text).entities
+    assert (entity["start"], entity["end"], entity["value"]) == (13, 17, "Köln")
+
+
+def test_models_of_the_previous_format_are_refused(tmp_path) -> None:
+    import json
+
+    from engine.errors import ModelLoadError
+
+    components = fitted(CITIES)
+    components[-1].persist(tmp_path)
+    meta = json.loads((tmp_path / "component.json").read_text())
+    meta["format_version"] = 1
+    (tmp_path / "component.json").write_text(json.dumps(meta))
+    with pytest.raises(ModelLoadError, match="retrain"):
+        CRFEntityExtractor.load(tmp_path)
+
+
+def test_bad_scheme_and_algorithm_are_data_errors() -> None:
+    with pytest.raises(DataError, match="tag_scheme"):
+        CRFEntityExtractor({"tag_scheme": "BILUO"}).validate_config()
+    with pytest.raises(DataError, match="algorithm"):
+        CRFEntityExtractor({"algorithm": "sgd"}).validate_config()
