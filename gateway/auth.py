@@ -20,7 +20,6 @@ import logging
 from typing import Any
 
 import falcon.asgi
-import jwt
 
 from gateway.errors import ApiError
 from gateway.settings import ConfigError
@@ -98,6 +97,8 @@ class AuthPolicy:
         scheme, _, credentials = authorization.strip().partition(" ")
         if scheme.lower() != "bearer" or not credentials.strip():
             return None
+        import jwt  # imported only where JWTs are in use: it loads cryptography (~9 MB per worker)
+
         try:
             payload = jwt.decode(
                 credentials.strip(),
@@ -127,6 +128,8 @@ def _allowed(payload: dict[str, Any], conversation_id: str | None) -> bool:
 def _prepare_key(secret: str, method: str) -> Any:
     if method.lower() == "none":
         raise ConfigError("JWT_METHOD 'none' would accept unsigned tokens; choose e.g. HS256.")
+    import jwt
+
     try:
         algorithm = jwt.get_algorithm_by_name(method)
     except NotImplementedError:

@@ -59,15 +59,25 @@ def include_events(req: falcon.Request) -> engine_pb2.EventVerbosity:
     return verbosity
 
 
+INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
+
+
 def int_param(req: falcon.Request, name: str) -> int | None:
-    """Read an integer; a value that does not parse is ignored (``None``), as Rasa does."""
+    """Read an integer; a value that does not parse is ignored (``None``), as Rasa does.
+
+    Raises:
+        ApiError: 400 for an integer outside 32 bits (the engine's wire type).
+    """
     value = req.get_param(name)
     if value is None:
         return None
     try:
-        return int(value)
+        number = int(value)
     except ValueError:
         return None
+    if not INT32_MIN <= number <= INT32_MAX:
+        raise bad_request(f"'{name}' must be between {INT32_MIN} and {INT32_MAX}.", name, "query")
+    return number
 
 
 def optional_bool_param(req: falcon.Request, name: str) -> bool | None:

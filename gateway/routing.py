@@ -19,7 +19,8 @@ def _template_regex(uri_template: str) -> re.Pattern[str]:
         name = match.group(1)
         pattern += f"(?P<{name}>.+)" if name == PATH_FIELD else f"(?P<{name}>[^/]+)"
         last = match.end()
-    return re.compile(pattern + re.escape(uri_template[last:]))
+    # DOTALL: an id may contain any character, a newline too ("%0A" in the URL).
+    return re.compile(pattern + re.escape(uri_template[last:]), re.DOTALL)
 
 
 class GatewayRouter(CompiledRouter):

@@ -5,6 +5,12 @@ server endpoint (Rasa's EndpointConfig: ``url``, ``params``, ``headers``,
 ``basic_auth``, ``token``, ``token_name``) from which one archive is pulled
 over HTTP. Cloud storages are not served. Loading failures are 400s; the
 caller keeps its current model.
+
+Safety: a path must lie inside the engine's models directory once symlinks
+are resolved (any other path is a 400 that does not say whether the file
+exists), so an API client cannot make the engine read arbitrary files. A
+model server URL must pass the outbound policy (:mod:`outbound`); downloads
+follow redirects only on the same host.
 """
 from __future__ import annotations
 
@@ -20,6 +26,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from engine.errors import BadRequest, ModelLoadError
+from engine.models.archive import latest_archive
+from outbound import OutboundPolicy
+from outbound.clients import guarded_urlopen
 
 if TYPE_CHECKING:
     from engine.models.loader import Model
@@ -81,18 +90,53 @@ def _archive_name(headers: Any, url: str) -> str:
     return name if name.endswith(".tar.gz") else f"{name}.tar.gz"
 
 
-def pull_archive(config: dict[str, Any], directory: Path) -> Path:
+def local_archive(model_file: str, models_dir: Path) -> Path:
+    """Return where ``model_file`` points, if that is inside ``models_dir``.
+
+    A relative path is taken from the working directory (Rasa's
+    ``models/20240101.tar.gz``), else from the models directory (a bare
+    archive name). Symlinks are resolved before the check.
+
+    Raises:
+        BadRequest: The path lies outside the models directory.
+    """
+    root = models_dir.resolve()
+    given = Path(model_file)
+    inside: list[Path] = []
+    for candidate in (given,) if given.is_absolute() else (given, root / given):
+        try:
+            resolved = candidate.resolve()
+            if resolved.is_dir():
+                # A directory means its newest archive, which may itself be a link out.
+                newest = latest_archive(resolved)
+                resolved = newest.resolve() if newest is not None else resolved
+        except (OSError, ValueError, RuntimeError):  # NUL bytes, symlink loops
+            continue
+        if resolved == root or root in resolved.parents:
+            inside.append(resolved)
+    if inside:
+        # An existing file first; else the loader says the file is missing.
+        return next((path for path in inside if path.exists()), inside[-1])
+    raise _bad_parameter(
+        f"Cannot load '{model_file}': Parley loads model files only from its models directory "
+        "(the engine's -m / PARLEY_MODEL); name an archive there, or send 'model_server'.",
+        "model_file",
+    )
+
+
+def pull_archive(config: dict[str, Any], directory: Path, policy: OutboundPolicy | None = None) -> Path:
     """Download one model archive from the model server into ``directory``.
 
     Raises:
         ModelLoadError: The server is unreachable, answers anything but 200
-            with a body, or the archive is too large.
+            with a body, the archive is too large, or the outbound policy
+            refuses the host.
     """
     config = check_model_server(config)
     url = config["url"]
     timeout = float(config.get("timeout") or DEFAULT_PULL_TIMEOUT)
     try:
-        with urllib.request.urlopen(_request(config), timeout=timeout) as reply:
+        with guarded_urlopen(_request(config), timeout=timeout, policy=policy or OutboundPolicy()) as reply:
             if reply.status != 200:
                 raise ModelLoadError(f"The model server at {url} has no model to send (HTTP {reply.status}).")
             target = directory / _archive_name(reply.headers, url)
@@ -114,19 +158,20 @@ def pull_archive(config: dict[str, Any], directory: Path) -> Path:
     return target
 
 
-def load_from_server(config: Any, *, keep: bool = True) -> Model:
+def load_from_server(config: Any, *, keep: bool = True, policy: OutboundPolicy | None = None) -> Model:
     """Pull one archive from a model server and load it.
 
     Args:
         config: The endpoint config.
         keep: Keep the downloaded archive (it is then the served model's
             file); False removes it once loaded.
+        policy: Which hosts the URL may name.
     """
     from engine.models.loader import load_model
 
     directory = Path(tempfile.mkdtemp(prefix="parley-pulled-"))
     try:
-        model = load_model(pull_archive(config, directory))
+        model = load_model(pull_archive(config, directory, policy))
     except BaseException:
         shutil.rmtree(directory, ignore_errors=True)
         raise
@@ -135,8 +180,22 @@ def load_from_server(config: Any, *, keep: bool = True) -> Model:
     return model
 
 
-def load_requested(model_file: str, model_server: Any, remote_storage: str) -> Model:
+def load_requested(
+    model_file: str,
+    model_server: Any,
+    remote_storage: str,
+    *,
+    models_dir: Path,
+    policy: OutboundPolicy | None = None,
+) -> Model:
     """Load the model a ``PUT /model`` body names.
+
+    Args:
+        model_file: A path inside ``models_dir`` (see :func:`local_archive`).
+        model_server: A model server endpoint config.
+        remote_storage: A cloud storage name (refused).
+        models_dir: The only directory model files are read from.
+        policy: Which hosts a model server URL may name.
 
     Raises:
         BadRequest: Nothing named, a remote storage named, an invalid model
@@ -151,19 +210,19 @@ def load_requested(model_file: str, model_server: Any, remote_storage: str) -> M
             "remote_storage",
         )
     if model_file:
-        return load_model(model_file)
+        return load_model(local_archive(model_file, models_dir))
     if model_server is not None:
-        return load_from_server(model_server)
+        return load_from_server(model_server, policy=policy)
     raise _bad_parameter(
-        "No model given: send 'model_file' (a path the engine can read) or 'model_server'.",
+        "No model given: send 'model_file' (an archive in the models directory) or 'model_server'.",
         "model_file",
     )
 
 
-def load_reference(reference: str) -> Model:
-    """Load a model named by a path or an http(s) URL (``?model=``)."""
+def load_reference(reference: str, *, models_dir: Path, policy: OutboundPolicy | None = None) -> Model:
+    """Load a model named by a path in ``models_dir`` or an http(s) URL (``?model=``)."""
     from engine.models.loader import load_model
 
     if urllib.parse.urlsplit(reference).scheme in ("http", "https"):
-        return load_from_server({"url": reference}, keep=False)
-    return load_model(reference)
+        return load_from_server({"url": reference}, keep=False, policy=policy)
+    return load_model(local_archive(reference, models_dir))

@@ -13,6 +13,8 @@ server answers 304 when nothing changed. A new archive is downloaded to a
 private directory, loaded completely, then swapped in with one reference
 assignment (:meth:`Agent.set_model`), so no request sees a half-loaded
 model. An archive that does not load leaves the current model serving.
+Downloads go through the outbound policy (:mod:`outbound`): the host must be
+allowed and redirects stay on it.
 """
 from __future__ import annotations
 
@@ -24,11 +26,13 @@ import threading
 import urllib.error
 import urllib.parse
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from engine.errors import DataError, EngineError
+from outbound import OutboundPolicy
+from outbound.clients import guarded_urlopen
 
 if TYPE_CHECKING:
     from engine.agent import Agent
@@ -52,6 +56,7 @@ class ModelServerConfig:
         token_name: Name of that parameter.
         wait: Seconds between polls; 0 means poll once at start only.
         timeout: Seconds a download may take.
+        outbound: Which hosts the URL may name.
     """
 
     url: str
@@ -59,9 +64,10 @@ class ModelServerConfig:
     token_name: str = "token"
     wait: float = DEFAULT_WAIT
     timeout: float = 60.0
+    outbound: OutboundPolicy = field(default_factory=OutboundPolicy)
 
     @classmethod
-    def from_section(cls, section: Any) -> ModelServerConfig | None:
+    def from_section(cls, section: Any, outbound: OutboundPolicy | None = None) -> ModelServerConfig | None:
         """Read the section; None when there is none or it has no ``url``.
 
         Raises:
@@ -87,6 +93,7 @@ class ModelServerConfig:
             token=str(section["token"]) if section.get("token") else None,
             token_name=str(section.get("token_name") or "token"),
             wait=max(wait, 0.0),
+            outbound=outbound or OutboundPolicy(),
         )
 
     def request_url(self) -> str:
@@ -140,7 +147,7 @@ class ModelPuller:
         if self.etag:
             request.add_header("If-None-Match", self.etag)
         try:
-            with urllib.request.urlopen(request, timeout=self.config.timeout) as response:
+            with guarded_urlopen(request, timeout=self.config.timeout, policy=self.config.outbound) as response:
                 etag = response.headers.get("ETag")
                 if etag and etag == self._rejected_etag:
                     return "rejected"  # the same bad archive again: already reported

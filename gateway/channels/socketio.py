@@ -29,7 +29,6 @@ from typing import Any, Iterable, Mapping
 
 import falcon.asgi
 import grpc
-import jwt
 import orjson
 import socketio
 
@@ -145,6 +144,8 @@ class SocketIOChannel(InputChannel):
         token = token.strip()
         if token[:7].lower() == "bearer ":
             token = token[7:].strip()
+        import jwt  # only where socket.io JWTs are in use: it loads cryptography
+
         try:
             payload = jwt.decode(
                 token, self.config.jwt_key, algorithms=[self.config.jwt_method]

@@ -5,6 +5,10 @@ work runs as a task of the worker's event loop; its response body (model
 bytes or report JSON, with their content type) is POSTed to the URL, or
 Rasa's error JSON when the work fails (unforeseen failures as 500
 ``UnexpectedError``). A POST that fails is only logged.
+
+The URL must pass the outbound policy (``PARLEY_OUTBOUND_ALLOW``, see
+:mod:`outbound`): a refused host is a 400 before any work starts, and the
+POST goes to the address that was checked, without following redirects.
 """
 from __future__ import annotations
 
@@ -17,6 +21,8 @@ from typing import AsyncIterator, Awaitable, Callable
 import grpc
 
 from gateway.errors import ApiError, bad_request, error_body, from_rpc_error
+from outbound import OutboundPolicy, OutboundRefused
+from outbound.clients import pinned_target
 
 logger = logging.getLogger(__name__)
 
@@ -54,12 +60,31 @@ class CallbackRunner:
     Args:
         version: ``version`` of the error JSON.
         timeout: Seconds each callback POST may take.
+        policy: Which hosts callbacks may go to.
     """
 
-    def __init__(self, version: str, timeout: float = CALLBACK_TIMEOUT) -> None:
+    def __init__(
+        self, version: str, timeout: float = CALLBACK_TIMEOUT, policy: OutboundPolicy | None = None
+    ) -> None:
         self.version = version
         self.timeout = timeout
+        self.policy = policy or OutboundPolicy()
         self._tasks: set[asyncio.Task[None]] = set()
+
+    async def checked_url(self, value: str | None) -> str | None:
+        """Return the ``callback_url`` query value if it is a URL callbacks may go to.
+
+        Raises:
+            ApiError: 400 for a value that is not an absolute http(s) URL
+                or whose host the outbound policy refuses.
+        """
+        url = callback_url(value)
+        if url is not None:
+            try:
+                await self.policy.check_url_async(url)
+            except OutboundRefused as ex:
+                raise bad_request(f"'callback_url' is not allowed: {ex}.", "callback_url", "query") from None
+        return url
 
     def start(self, url: str, work: Work) -> None:
         """Start ``work``; its outcome goes to ``url``."""
@@ -92,10 +117,16 @@ class CallbackRunner:
         import httpx
 
         try:
-            async with httpx.AsyncClient(timeout=self.timeout, follow_redirects=False) as client:
-                reply = await client.post(url, content=result.content, headers=result.headers)
+            # Resolved and checked again here: the POST goes to the checked address.
+            target, headers, extensions = await pinned_target(url, self.policy)
+            async with httpx.AsyncClient(timeout=self.timeout, follow_redirects=False, trust_env=False) as client:
+                reply = await client.post(
+                    target, content=result.content, headers={**result.headers, **headers}, extensions=extensions
+                )
             if reply.status_code >= 400:
                 logger.warning("callback %s answered HTTP %d", url, reply.status_code)
+        except OutboundRefused as ex:
+            logger.warning("not posting the result to callback %s: %s", url, ex)
         except httpx.HTTPError as ex:
             logger.warning("posting the result to callback %s failed: %s", url, ex)
 

@@ -100,13 +100,14 @@ def test_an_unreachable_server_is_a_load_error(tmp_path: Path) -> None:
 @pytest.mark.parametrize("config", [None, "http://x", {}, {"url": "ftp://x/m"}, {"url": "http://x", "headers": []}])
 def test_invalid_model_server_configs_are_400(config: Any) -> None:
     with pytest.raises(BadRequest) as caught:
-        load_requested("", config if config is not None else [], "")
+        load_requested("", config if config is not None else [], "", models_dir=Path("models"))
     assert caught.value.details == {"parameter": "model_server", "in": "body"}
 
 
 def test_put_model_loads_a_file_or_a_pulled_archive(serve: Any, tinybot_archives: dict[str, Path]) -> None:
-    assert load_requested(str(tinybot_archives["both"]), None, "").path == tinybot_archives["both"]
-    pulled = load_requested("", {"url": serve({"filename": "pulled.tar.gz"}).url}, "")
+    archive = tinybot_archives["both"]
+    assert load_requested(str(archive), None, "", models_dir=archive.parent).path == archive.resolve()
+    pulled = load_requested("", {"url": serve({"filename": "pulled.tar.gz"}).url}, "", models_dir=archive.parent)
     assert pulled.path.name == "pulled.tar.gz" and pulled.path.exists()
 
 
@@ -116,16 +117,56 @@ def test_put_model_loads_a_file_or_a_pulled_archive(serve: Any, tinybot_archives
 ])
 def test_nothing_usable_named_is_400(args: tuple, parameter: str) -> None:
     with pytest.raises(BadRequest) as caught:
-        load_requested(*args)
+        load_requested(*args, models_dir=Path("models"))
     assert caught.value.details["parameter"] == parameter
 
 
-def test_a_missing_path_is_400() -> None:
+def test_a_missing_path_is_400(tmp_path: Path) -> None:
     with pytest.raises(BadRequest, match="some-random-path"):
-        load_requested("some-random-path", None, "")
+        load_requested("some-random-path", None, "", models_dir=tmp_path)
 
 
 def test_references_may_be_urls(serve: Any) -> None:
-    model = load_reference(serve({"filename": "ref.tar.gz"}).url)
+    model = load_reference(serve({"filename": "ref.tar.gz"}).url, models_dir=Path("models"))
     assert model.path.name == "ref.tar.gz"
     assert not model.path.exists()  # evaluated, then removed
+
+
+def test_model_files_resolve_only_inside_the_models_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from engine.api.model_source import local_archive
+
+    models = tmp_path / "models"
+    (models / "sub").mkdir(parents=True)
+    (models / "a.tar.gz").write_bytes(b"x")
+    (tmp_path / "outside.tar.gz").write_bytes(b"x")
+    (models / "in-link.tar.gz").symlink_to(models / "a.tar.gz")
+    (models / "out-link.tar.gz").symlink_to(tmp_path / "outside.tar.gz")
+    (models / "dir-link").symlink_to(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    assert local_archive("a.tar.gz", models) == (models / "a.tar.gz").resolve()  # a bare name
+    assert local_archive("models/a.tar.gz", models) == (models / "a.tar.gz").resolve()  # Rasa's relative path
+    assert local_archive("in-link.tar.gz", models) == (models / "a.tar.gz").resolve()
+    assert local_archive("sub/missing.tar.gz", models) == (models / "sub" / "missing.tar.gz").resolve()
+    # A bare name never means the working directory's file: it is looked up in the models directory.
+    assert local_archive("outside.tar.gz", models) == models.resolve() / "outside.tar.gz"
+    for outside in ("../outside.tar.gz", str(tmp_path / "outside.tar.gz"), "out-link.tar.gz",
+                    "dir-link/outside.tar.gz", "/etc/passwd", "a\0b", "models/../../outside.tar.gz"):
+        with pytest.raises(BadRequest, match="only from its models directory"):
+            local_archive(outside, models)
+
+
+def test_the_models_directory_means_its_newest_archive_unless_that_links_out(tmp_path: Path) -> None:
+    import os
+
+    from engine.api.model_source import local_archive
+
+    models = tmp_path / "models"
+    models.mkdir()
+    (models / "old.tar.gz").write_bytes(b"x")
+    (models / "new.tar.gz").write_bytes(b"x")
+    os.utime(models / "old.tar.gz", (1_000, 1_000))
+    assert local_archive(str(models), models) == (models / "new.tar.gz").resolve()
+    (tmp_path / "outside.tar.gz").write_bytes(b"x")
+    (models / "zz-link.tar.gz").symlink_to(tmp_path / "outside.tar.gz")  # now the newest
+    with pytest.raises(BadRequest, match="only from its models directory"):
+        local_archive(str(models), models)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-
+import shutil
 import threading
 from concurrent import futures
 from pathlib import Path
@@ -99,7 +99,7 @@ def test_training_errors_arrive_before_any_chunk(running: tuple[Any, Any]) -> No
     nothing = yaml.safe_dump({"version": "3.1", "intents": ["greet"]}).encode()
     with pytest.raises(grpc.RpcError) as caught:
         list(stub.Train(engine_pb2.TrainRequest(payload=nothing), timeout=30))
-    assert caught.value.code() == grpc.StatusCode.INTERNAL
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT  # a client mistake: 400, not Rasa's 500
     assert detail(caught.value).reason == "TrainingError"
 
 
@@ -112,7 +112,12 @@ def test_a_failed_load_keeps_the_model_and_unload_drops_it(
         stub.LoadModel(engine_pb2.LoadModelRequest(model_file="some-random-path"), timeout=30)
     assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert stub.GetStatus(engine_pb2.GetStatusRequest(), timeout=5).model_id == before
-    loaded = stub.LoadModel(engine_pb2.LoadModelRequest(model_file=str(tinybot_archives["nlu"])), timeout=30)
+    with pytest.raises(grpc.RpcError) as caught:  # outside the models directory
+        stub.LoadModel(engine_pb2.LoadModelRequest(model_file=str(tinybot_archives["nlu"])), timeout=30)
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    agent.models_dir.mkdir(parents=True, exist_ok=True)
+    shutil.copy(tinybot_archives["nlu"], agent.models_dir)
+    loaded = stub.LoadModel(engine_pb2.LoadModelRequest(model_file=tinybot_archives["nlu"].name), timeout=30)
     assert loaded.model_file == tinybot_archives["nlu"].name
     assert stub.GetStatus(engine_pb2.GetStatusRequest(), timeout=5).model_id == loaded.model_id != before
     stub.UnloadModel(engine_pb2.UnloadModelRequest(), timeout=5)

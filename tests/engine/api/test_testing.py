@@ -63,8 +63,14 @@ def test_cross_validation_without_a_pipeline_uses_the_default_one() -> None:
 
 
 def test_another_model_is_evaluated_without_a_loaded_one(tinybot_archives: dict[str, Path]) -> None:
-    report = evaluate_intents(None, NLU, "yaml", model=str(tinybot_archives["nlu"]))
+    archive = tinybot_archives["nlu"]
+    report = evaluate_intents(None, NLU, "yaml", model=str(archive), models_dir=archive.parent)
     assert set(report) == INTENT_KEYS
+
+
+def test_a_model_outside_the_models_directory_is_refused(tinybot_archives: dict[str, Path], tmp_path: Path) -> None:
+    with pytest.raises(BadRequest, match="only from its models directory"):
+        evaluate_intents(None, NLU, "yaml", model=str(tinybot_archives["nlu"]), models_dir=tmp_path)
 
 
 def test_no_model_loaded_and_none_named_is_a_conflict() -> None:
