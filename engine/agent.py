@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from engine.stores.brokers.base import EventBroker
     from engine.stores.lock.base import LockStore
     from engine.stores.tracker.base import TrackerStore
+    from outbound import OutboundPolicy
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +47,7 @@ class Agent:
         nlg_endpoint: An external NLG server rendering responses.
         deliver: ``deliver(conversation_id, messages)`` sends the replies of a
             fired reminder to the user (their events are stored either way).
+        outbound: Which hosts a model server URL of ``PUT /model`` may name.
     """
 
     def __init__(
@@ -61,6 +63,7 @@ class Agent:
         action_endpoint: EndpointConfig | None = None,
         nlg_endpoint: EndpointConfig | None = None,
         deliver: Callable[[str, list[dict[str, Any]]], None] | None = None,
+        outbound: OutboundPolicy | None = None,
     ) -> None:
         self.tracker_store = tracker_store
         self.lock_store = lock_store
@@ -76,9 +79,13 @@ class Agent:
         self.action_endpoint = action_endpoint
         self.nlg_endpoint = nlg_endpoint
         self.deliver = deliver
+        self.outbound = outbound
         from engine.reminders import ReminderScheduler
 
         self.reminders = ReminderScheduler(self._fire_reminder, clock=clock)
+        from engine.stores.tracker.live import LiveTrackers
+
+        self._live = LiveTrackers()
         if model is not None:
             self.set_model(model)
 
@@ -107,10 +114,12 @@ class Agent:
                 nlg_endpoint=self.nlg_endpoint,
             )
         self._served = (model, processor)
+        self._live.clear()
 
     def unload(self) -> None:
         """Stop serving any model."""
         self._served = None
+        self._live.clear()
 
     def _require(self) -> tuple[Model, MessageProcessor | None]:
         served = self._served
@@ -198,7 +207,12 @@ class Agent:
         """Process one user message and return the bot's messages."""
         model, processor = self._require_core()
         with self.lock_store.lock(conversation_id, wait=self.lock_wait):
-            tracker = self._load_tracker(conversation_id, model)
+            # A tracker kept from this conversation's last turn is taken out: if
+            # the turn fails, the next one reads the store again.
+            tracker = self._live.take(conversation_id, model, self.tracker_store.version(conversation_id))
+            if tracker is None:
+                tracker = self._load_tracker(conversation_id, model)
+                tracker.state_cache = {}
             before = len(tracker.events)
             messages = processor.handle_message(
                 tracker,
@@ -210,6 +224,10 @@ class Agent:
             )
             new_events = tracker.events[before:]
             self._save(conversation_id, [event.as_dict() for event in new_events])
+            if not (before and _starts_session(new_events)):
+                # A tracker read back holds the current session only; one that
+                # started a new session is not what a read gives, so it is not kept.
+                self._live.keep(conversation_id, model, tracker, self.tracker_store.version(conversation_id))
         self.schedule_side_effects(conversation_id, new_events)
         return messages
 
@@ -534,6 +552,14 @@ class Agent:
         except Exception:  # a store outage must not stop the engine from starting
             logger.exception("could not restore reminders from the tracker store")
         self.reminders.start()
+
+
+def _starts_session(events: list[Any]) -> bool:
+    """Return whether ``events`` hold an ``action_session_start`` action."""
+    from engine.conversation.constants import ACTION_SESSION_START
+    from engine.conversation.events import ActionExecuted
+
+    return any(isinstance(e, ActionExecuted) and e.action_name == ACTION_SESSION_START for e in events)
 
 
 class Job:

@@ -116,6 +116,12 @@ class TrainingError(EngineError):
     default_reason = "TrainingError"
 
 
+class NoTrainingData(TrainingError):
+    """The data has nothing to learn from: a client mistake, so 400 where Rasa answers 500."""
+
+    status_name = "INVALID_ARGUMENT"
+
+
 class ModelLoadError(BadRequest):
     """A model archive could not be loaded (bad path, corrupt, incompatible)."""
 

@@ -76,8 +76,11 @@ def build_agent(settings: EngineSettings, metrics: EngineMetrics | None = None) 
     agent = Agent(
         tracker_store, lock_store, event_broker=broker, lock_wait=settings.lock_wait,
         models_dir=models_dir_for(settings.model),
-        action_endpoint=EndpointConfig.from_dict(settings.endpoints.get("action_endpoint"), "action_endpoint"),
-        nlg_endpoint=EndpointConfig.from_dict(settings.endpoints.get("nlg"), "nlg"),
+        action_endpoint=EndpointConfig.from_dict(
+            settings.endpoints.get("action_endpoint"), "action_endpoint", settings.outbound
+        ),
+        nlg_endpoint=EndpointConfig.from_dict(settings.endpoints.get("nlg"), "nlg", settings.outbound),
+        outbound=settings.outbound,
         # Fired reminders' replies go to the gateways subscribed with SubscribeMessages.
         deliver=MessagePush(
             functools.partial(latest_input_channel, tracker_store),
@@ -111,6 +114,8 @@ def create_server(
     threads: int = 8,
     metrics: EngineMetrics | None = None,
     reuse_port: bool = False,
+    secret: str | None = None,
+    tls: tuple[bytes, bytes] | None = None,
 ) -> EngineServer:
     """Create (not start) the gRPC server with health and reflection.
 
@@ -121,6 +126,9 @@ def create_server(
         metrics: When given, every call is counted and timed.
         reuse_port: Let other engine processes bind the same port
             (SO_REUSEPORT; the kernel spreads connections over them).
+        secret: When given, every RPC but the health check must carry it
+            (``parley-engine-secret`` metadata).
+        tls: ``(certificate PEM, private key PEM)`` to serve over TLS.
 
     Raises:
         EngineError: The address cannot be bound.
@@ -138,6 +146,10 @@ def create_server(
         from engine.interceptors import MetricsInterceptor
 
         interceptors.append(MetricsInterceptor(metrics))
+    if secret:
+        from engine.interceptors import SecretInterceptor
+
+        interceptors.append(SecretInterceptor(secret))
     server = grpc.server(
         executor,
         interceptors=interceptors,
@@ -156,7 +168,10 @@ def create_server(
         server,
     )
     try:
-        bound = server.add_insecure_port(address)
+        if tls is not None:
+            bound = server.add_secure_port(address, grpc.ssl_server_credentials([(tls[1], tls[0])]))
+        else:
+            bound = server.add_insecure_port(address)
     except RuntimeError:  # grpcio >= 1.6x raises instead of returning 0
         bound = 0
     if bound == 0 and not address.startswith("unix:"):
@@ -202,9 +217,12 @@ class RunningEngine:
         self.metrics.watch_model(self.agent)
         if settings.metrics_address is not None:
             self.metrics_port = self.metrics.serve(*settings.metrics_address)
+        tls = None
+        if settings.tls_cert is not None and settings.tls_key is not None:
+            tls = (settings.tls_cert.read_bytes(), settings.tls_key.read_bytes())
         self.grpc = create_server(
             self.agent, settings.address, threads=settings.threads, metrics=self.metrics,
-            reuse_port=settings.reuse_port,
+            reuse_port=settings.reuse_port, secret=settings.secret, tls=tls,
         )
         self.grpc.server.start()
         self.agent.start_reminders()
@@ -212,7 +230,7 @@ class RunningEngine:
     def _start_puller(self) -> None:
         from engine.models.puller import ModelPuller, ModelServerConfig
 
-        config = ModelServerConfig.from_section(self.settings.endpoints.get("models"))
+        config = ModelServerConfig.from_section(self.settings.endpoints.get("models"), self.settings.outbound)
         if config is None:
             return
         self.puller = ModelPuller(config, self.agent, metrics=self.metrics)

@@ -201,6 +201,8 @@ class EngineServicer(engine_pb2_grpc.EngineServicer):
             request.model_file,
             wire.json_value(request.model_server_json, "model_server"),
             request.remote_storage,
+            models_dir=self.agent.models_dir,
+            policy=self.agent.outbound,
         )
         self.agent.set_model(model)
         return engine_pb2.LoadModelResponse(model_file=model.path.name, model_id=model.model_id)
@@ -281,6 +283,8 @@ class EngineServicer(engine_pb2_grpc.EngineServicer):
                 wire.payload_format(request.format),
                 model=request.model,
                 folds=request.cross_validation_folds,
+                models_dir=self.agent.models_dir,
+                policy=self.agent.outbound,
             )
         return engine_pb2.EvaluationResponse(report_json=wire.to_json(report))
 

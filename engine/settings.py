@@ -24,11 +24,13 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from engine.errors import DataError
+from outbound import OutboundPolicy
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_ADDRESS = "127.0.0.1:50051"
-DEFAULT_METRICS_HOST = "0.0.0.0"
+# Metrics tell about conversations and load: loopback unless PARLEY_METRICS_BIND says otherwise.
+DEFAULT_METRICS_HOST = "127.0.0.1"
 _ENV_PATTERN = re.compile(r"\$\{([^}:]+)(?::-([^}]*))?\}")
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off", ""})
@@ -53,6 +55,12 @@ class EngineSettings:
         metrics_address: ``(host, port)`` of the Prometheus endpoint, or None.
         reuse_port: Let several engine processes bind the same TCP port.
         heartbeat: Seconds between two heartbeats in a shared tracker store.
+        outbound: Hosts the model server, action server and NLG URLs may
+            name (``--outbound-allow`` / ``PARLEY_OUTBOUND_ALLOW``).
+        secret: Shared secret every RPC must carry (``PARLEY_ENGINE_SECRET``).
+        tls_cert: Server certificate (PEM file) to serve gRPC over TLS
+            (``PARLEY_ENGINE_TLS_CERT``); needs ``tls_key``.
+        tls_key: Its private key (``PARLEY_ENGINE_TLS_KEY``).
     """
 
     address: str = DEFAULT_ADDRESS
@@ -64,6 +72,10 @@ class EngineSettings:
     metrics_address: tuple[str, int] | None = None
     reuse_port: bool = False
     heartbeat: float = 5.0
+    outbound: OutboundPolicy = field(default_factory=OutboundPolicy)
+    secret: str | None = None
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
 
     @classmethod
     def from_sources(
@@ -76,6 +88,7 @@ class EngineSettings:
         redis_url: str | None = None,
         database_url: str | None = None,
         metrics_port: int | None = None,
+        outbound_allow: list[str] | None = None,
     ) -> EngineSettings:
         """Build settings: explicit arguments (flags) win over the environment.
 
@@ -98,7 +111,32 @@ class EngineSettings:
             metrics_address=metrics_address(env, metrics_port),
             reuse_port=_flag(env, "PARLEY_ENGINE_REUSEPORT"),
             heartbeat=_number(env, "PARLEY_HEARTBEAT_INTERVAL", 5.0),
+            outbound=_outbound(env, outbound_allow),
+            secret=_text(env, "PARLEY_ENGINE_SECRET"),
+            **_tls_files(env),
         )
+
+
+def _outbound(env: Mapping[str, str], flag: list[str] | None) -> OutboundPolicy:
+    try:
+        return OutboundPolicy.from_sources(env, flag)
+    except ValueError as ex:
+        raise DataError(str(ex)) from None
+
+
+def _tls_files(env: Mapping[str, str]) -> dict[str, Path | None]:
+    """Return the engine's TLS certificate and key; both or neither.
+
+    Raises:
+        DataError: Only one is set, or a file does not exist.
+    """
+    cert, key = _text(env, "PARLEY_ENGINE_TLS_CERT"), _text(env, "PARLEY_ENGINE_TLS_KEY")
+    if bool(cert) != bool(key):
+        raise DataError("PARLEY_ENGINE_TLS_CERT and PARLEY_ENGINE_TLS_KEY must be set together")
+    for name, value in (("PARLEY_ENGINE_TLS_CERT", cert), ("PARLEY_ENGINE_TLS_KEY", key)):
+        if value and not Path(value).is_file():
+            raise DataError(f"{name}: no such file '{value}'")
+    return {"tls_cert": Path(cert) if cert else None, "tls_key": Path(key) if key else None}
 
 
 def apply_store_urls(

@@ -117,7 +117,7 @@ def create_app(
         app.add_route("/metrics", MetricsResource(observability.metrics))
 
     if settings.enable_api:
-        add_api_routes(app, engine, body, outputs, version)
+        add_api_routes(app, engine, body, outputs, version, outbound=settings.outbound)
 
     if settings.enable_chat:
         from gateway.chat import ChatPageResource
@@ -159,5 +159,8 @@ def get_app() -> Any:
     """Build the ASGI app from ``os.environ`` (gunicorn's entry point)."""
     settings = GatewaySettings.from_env(os.environ)
     engine_target(settings.engine_address)  # a bad ENGINE_ADDRESS stops the worker at boot
-    engine = EngineClient(settings.engine_address, settings.engine_timeout)
+    engine = EngineClient(
+        settings.engine_address, settings.engine_timeout,
+        secret=settings.engine_secret, ca_file=settings.engine_ca,
+    )
     return create_asgi_app(settings, engine, Observability.from_env(os.environ))

@@ -2,12 +2,16 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Any
 
 import grpc
 
 from gateway.engine_target import engine_target
 from protos import engine_pb2, engine_pb2_grpc
+
+SECRET_METADATA_KEY = "parley-engine-secret"
+"""Metadata key of the shared secret (the engine's interceptor checks it)."""
 
 # PERF: trackers and model archives can exceed gRPC's 4 MiB default receive
 #   limit; the engine decides what it sends, the gateway only relays it.
@@ -25,11 +29,19 @@ class EngineClient:
     Args:
         address: gRPC target, ``host:port`` or ``unix:/path``.
         timeout: Deadline of every call, in seconds.
+        secret: Shared secret sent with every call (``PARLEY_ENGINE_SECRET``).
+        ca_file: CA certificate (PEM) to reach the engine over TLS; None for
+            a plain channel.
     """
 
-    def __init__(self, address: str, timeout: float) -> None:
+    def __init__(
+        self, address: str, timeout: float, *, secret: str | None = None, ca_file: str | None = None
+    ) -> None:
         self.address = address
         self.timeout = timeout
+        self._metadata = ((SECRET_METADATA_KEY, secret),) if secret else None
+        # Read at construction: a missing CA file stops the worker at boot.
+        self._credentials = grpc.ssl_channel_credentials(Path(ca_file).read_bytes()) if ca_file else None
         self._channel: grpc.aio.Channel | None = None
         self._stub: engine_pb2_grpc.EngineStub | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -40,14 +52,15 @@ class EngineClient:
             # NOTE: a channel of another (possibly closed) loop cannot be
             #   closed from this one; dropping it lets gRPC reclaim it.
             target, target_options = engine_target(self.address)
-            self._channel = grpc.aio.insecure_channel(
-                target,
-                options=(
-                    ("grpc.max_receive_message_length", _MAX_RECEIVE_BYTES),
-                    ("grpc.max_send_message_length", -1),
-                    *target_options,
-                ),
+            options = (
+                ("grpc.max_receive_message_length", _MAX_RECEIVE_BYTES),
+                ("grpc.max_send_message_length", -1),
+                *target_options,
             )
+            if self._credentials is not None:
+                self._channel = grpc.aio.secure_channel(target, self._credentials, options=options)
+            else:
+                self._channel = grpc.aio.insecure_channel(target, options=options)
             stub = engine_pb2_grpc.EngineStub(self._channel)  # type: ignore[no-untyped-call]
             self._stub = stub
             self._loop = loop
@@ -55,7 +68,7 @@ class EngineClient:
 
     async def _call(self, rpc: str, request: Any) -> Any:
         method = getattr(self._engine(), rpc)
-        return await method(request, timeout=self.timeout)
+        return await method(request, timeout=self.timeout, metadata=self._metadata)
 
     async def get_version(self) -> engine_pb2.GetVersionResponse:
         """Return the engine's version."""
@@ -98,12 +111,14 @@ class EngineClient:
                 (long-running calls such as training pass a longer one).
         """
         method = getattr(self._engine(), rpc)
-        return await method(request, timeout=self.timeout if timeout is None else timeout)
+        return await method(
+            request, timeout=self.timeout if timeout is None else timeout, metadata=self._metadata
+        )
 
     def stream(self, rpc: str, request: Any, *, timeout: float | None = None) -> Any:
         """Start the server-streaming RPC named ``rpc``; iterate the result with ``async for``."""
         method = getattr(self._engine(), rpc)
-        return method(request, timeout=self.timeout if timeout is None else timeout)
+        return method(request, timeout=self.timeout if timeout is None else timeout, metadata=self._metadata)
 
     async def close(self) -> None:
         """Close the channel, if one is open in the running loop."""

@@ -8,6 +8,8 @@ from typing import Any, Mapping
 
 import yaml
 
+from outbound import OutboundPolicy
+
 logger = logging.getLogger(__name__)
 
 DEFAULT_ENGINE_ADDRESS = "127.0.0.1:50051"
@@ -44,6 +46,11 @@ class GatewaySettings:
         redis_url: Redis URL (``REDIS_URL``) the socket.io channel shares
             emits between workers through, unless its credentials name one.
         enable_chat: Serve the chat web page at ``/chat``.
+        outbound: Hosts ``callback_url`` may name (``PARLEY_OUTBOUND_ALLOW``).
+        engine_secret: Shared secret sent to the engine with every call
+            (``PARLEY_ENGINE_SECRET``), or None.
+        engine_ca: CA certificate (PEM file) to reach the engine over TLS
+            (``PARLEY_ENGINE_TLS_CA``), or None for a plain channel.
     """
 
     engine_address: str = DEFAULT_ENGINE_ADDRESS
@@ -58,6 +65,9 @@ class GatewaySettings:
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     redis_url: str | None = None
     enable_chat: bool = False
+    outbound: OutboundPolicy = field(default_factory=OutboundPolicy)
+    engine_secret: str | None = None
+    engine_ca: str | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> GatewaySettings:
@@ -86,6 +96,9 @@ class GatewaySettings:
             ),
             redis_url=_text(environ, "REDIS_URL"),
             enable_chat=_boolean(environ, "PARLEY_ENABLE_CHAT"),
+            outbound=_outbound(environ),
+            engine_secret=_text(environ, "PARLEY_ENGINE_SECRET"),
+            engine_ca=_text(environ, "PARLEY_ENGINE_TLS_CA"),
         )
 
 
@@ -121,6 +134,13 @@ def load_credentials(path: str | None) -> dict[str, Any]:
             f"Credentials file '{path}' must map channel names to their credentials."
         )
     return {str(name): value for name, value in data.items()}
+
+
+def _outbound(environ: Mapping[str, str]) -> OutboundPolicy:
+    try:
+        return OutboundPolicy.from_sources(environ)
+    except ValueError as ex:
+        raise ConfigError(str(ex)) from None
 
 
 def _text(environ: Mapping[str, str], name: str) -> str | None:

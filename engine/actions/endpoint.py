@@ -5,7 +5,8 @@ Rasa's EndpointConfig keys are honoured: ``url``, ``params``, ``headers``,
 parameter ``token_name``, default ``token``), ``cafile``; plus ``timeout``
 (seconds) and ``enable_selective_domain``. The client is synchronous (the
 engine runs each turn on a worker thread) and uses only the standard
-library.
+library. Requests go through the outbound policy (:mod:`outbound`): the host
+must be allowed, and redirects are followed only on the same host.
 """
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine.errors import DataError
+from outbound import OutboundPolicy
+from outbound.clients import guarded_urlopen
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +60,7 @@ class EndpointConfig:
         cafile: CA bundle to verify the server's certificate.
         timeout: Seconds to wait for an answer.
         extra: Every other key of the section (e.g. ``enable_selective_domain``).
+        outbound: Which hosts the URL may name.
     """
 
     url: str
@@ -68,9 +72,12 @@ class EndpointConfig:
     cafile: str | None = None
     timeout: float = DEFAULT_TIMEOUT
     extra: dict[str, Any] = field(default_factory=dict)
+    outbound: OutboundPolicy = field(default_factory=OutboundPolicy)
 
     @classmethod
-    def from_dict(cls, section: Any, name: str = "endpoint") -> EndpointConfig | None:
+    def from_dict(
+        cls, section: Any, name: str = "endpoint", outbound: OutboundPolicy | None = None
+    ) -> EndpointConfig | None:
         """Build from an endpoints.yml section; None when the section is absent or has no url.
 
         Raises:
@@ -105,6 +112,7 @@ class EndpointConfig:
             cafile=section.get("cafile"),
             timeout=timeout,
             extra={k: v for k, v in section.items() if k not in known},
+            outbound=outbound or OutboundPolicy(),
         )
 
     def flag(self, key: str) -> bool:
@@ -137,7 +145,7 @@ class EndpointConfig:
         request = urllib.request.Request(self._full_url(), data=data, headers=headers, method="POST")
         context = ssl.create_default_context(cafile=self.cafile) if self.cafile else None
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout, context=context) as reply:
+            with guarded_urlopen(request, timeout=self.timeout, context=context, policy=self.outbound) as reply:
                 raw = reply.read()
         except urllib.error.HTTPError as ex:
             payload = ex.read()

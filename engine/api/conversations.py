@@ -98,7 +98,11 @@ def log_user_message(
     from engine.actions.slot_extraction import extract_slot_events
 
     message_id = message_id or uuid.uuid4().hex
-    if parse_data is None:
+    if parse_data is not None:
+        from engine.api.event_validation import check_parse_data
+
+        check_parse_data(parse_data, "the message")
+    else:
         result = model.parse(text, message_id) or {}
         parse_data = {
             key: value

@@ -71,11 +71,15 @@ _FIELDS: dict[str, dict[str, tuple[bool, Check]]] = {
     "cancel_reminder": {"intent": (False, OPT_STR), "name": (False, OPT_STR),
                         "entities": (False, ENTITIES.or_null())},
     "user_featurization": {"use_text_for_featurization": (False, OPT_BOOL)},
+    "agent": {"text": (False, OPT_STR)},
+    "form_validation": {"validate": (False, OPT_BOOL)},
     "entities": {"entities": (False, OPT_LIST)},
 }
+STR_LIST = Check(lambda v: isinstance(v, list) and all(isinstance(item, str) for item in v), "a list of strings")
 _ENTITY_FIELDS: dict[str, tuple[bool, Check]] = {
     "entity": (True, STR), "start": (False, INT.or_null()), "end": (False, INT.or_null()),
     "extractor": (False, OPT_STR), "role": (False, OPT_STR), "group": (False, OPT_STR),
+    "confidence": (False, OPT_NUM), "confidence_entity": (False, OPT_NUM), "processors": (False, STR_LIST),
 }
 
 
@@ -87,28 +91,60 @@ def _invalid(problem: str) -> BadRequest:
     )
 
 
-def _check_fields(item: dict[str, Any], fields: dict[str, tuple[bool, Check]], where: str) -> None:
+def _check_fields(
+    item: dict[str, Any], fields: dict[str, tuple[bool, Check]], where: str, prefix: str = ""
+) -> None:
     for key, (required, check) in fields.items():
         if key not in item:
             if required:
-                raise _invalid(f"{where} needs '{key}'")
+                raise _invalid(f"{where} needs '{prefix}{key}'")
             continue
         if not check(item[key]):
-            raise _invalid(f"{where}: '{key}' must be {check.description}")
+            raise _invalid(f"{where}: '{prefix}{key}' must be {check.description}")
 
 
-def _check_parse_data(parse_data: dict[str, Any], where: str) -> None:
+# parse_data becomes the tracker's ``latest_message``: its documented keys keep their types.
+_PARSE_DATA_FIELDS: dict[str, tuple[bool, Check]] = {
+    "text": (False, OPT_STR), "message_id": (False, OPT_STR), "metadata": (False, OPT_OBJ),
+    "intent_ranking": (False, OPT_LIST), "response_selector": (False, OPT_OBJ),
+}
+_INTENT_FIELDS: dict[str, tuple[bool, Check]] = {"name": (False, OPT_STR), "confidence": (False, OPT_NUM)}
+
+
+def check_parse_data(parse_data: dict[str, Any], where: str) -> None:
+    """Raise a 400 unless ``parse_data`` has the shape of Rasa's parse result.
+
+    Args:
+        parse_data: A user message's given parse data.
+        where: Names the message in the error ("event 0 ('user')").
+
+    Raises:
+        BadRequest: A documented key has the wrong type.
+    """
+    _check_fields(parse_data, _PARSE_DATA_FIELDS, where, prefix="parse_data.")
     intent = parse_data.get("intent")
     if intent is not None and not isinstance(intent, dict):
         raise _invalid(f"{where}: 'parse_data.intent' must be an object")
-    entities = parse_data.get("entities")
+    if isinstance(intent, dict):
+        _check_fields(intent, _INTENT_FIELDS, where, prefix="parse_data.intent.")
+    check_entities(parse_data.get("entities"), where, "parse_data.entities")
+
+
+def check_entities(entities: Any, where: str, key: str) -> None:
+    """Raise a 400 unless ``entities`` is null or a list of entity objects (``entity``, ``value``...).
+
+    Args:
+        entities: The value to check.
+        where: Names the event in the error.
+        key: Names the value in the error ("parse_data.entities").
+    """
     if entities is None:
         return
     if not isinstance(entities, list):
-        raise _invalid(f"{where}: 'parse_data.entities' must be a list")
+        raise _invalid(f"{where}: '{key}' must be a list")
     for number, entity in enumerate(entities):
         if not isinstance(entity, dict):
-            raise _invalid(f"{where}: 'parse_data.entities[{number}]' must be an object")
+            raise _invalid(f"{where}: '{key}[{number}]' must be an object")
         _check_fields(entity, _ENTITY_FIELDS, f"{where}, entity {number}")
         if "value" not in entity:
             raise _invalid(f"{where}, entity {number} needs 'value'")
@@ -138,7 +174,9 @@ def check_event(item: Any, number: int = 0) -> None:
     if kind == "slot" and "value" not in item:
         raise _invalid(f"{where} needs 'value'")
     if kind == "user" and isinstance(item.get("parse_data"), dict):
-        _check_parse_data(item["parse_data"], where)
+        check_parse_data(item["parse_data"], where)
+    if kind == "entities":
+        check_entities(item.get("entities"), where, "entities")
 
 
 def decode_events(raw: bytes, *, allow_single: bool = True) -> list[dict[str, Any]]:

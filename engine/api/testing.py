@@ -8,6 +8,7 @@ with a pipeline config for cross-validation; or Rasa's JSON NLU data
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from engine.data.types import NluData, Story
@@ -15,6 +16,7 @@ from engine.errors import BadRequest, DataError, EngineError
 
 if TYPE_CHECKING:
     from engine.models.loader import Model
+    from outbound import OutboundPolicy
 
 logger = logging.getLogger(__name__)
 
@@ -107,7 +109,8 @@ def read_nlu_payload(payload: bytes, payload_format: str) -> tuple[NluData, dict
 
 
 def evaluate_intents(
-    loaded: Model | None, payload: bytes, payload_format: str = "", *, model: str = "", folds: int = 0
+    loaded: Model | None, payload: bytes, payload_format: str = "", *, model: str = "", folds: int = 0,
+    models_dir: Path = Path("models"), policy: OutboundPolicy | None = None,
 ) -> dict[str, Any]:
     """Evaluate NLU on the payload's data, or cross-validate its pipeline.
 
@@ -118,6 +121,8 @@ def evaluate_intents(
         model: Path or URL of another model to evaluate; ``loaded`` stays.
         folds: Cross-validation folds (YAML only; the body's pipeline, or
             the default one); 0 for none.
+        models_dir: The only directory a ``model`` path may point into.
+        policy: Which hosts a ``model`` URL may name.
 
     Raises:
         TestingError: Cross-validation asked with a JSON body.
@@ -136,7 +141,7 @@ def evaluate_intents(
     if model:
         from engine.api.model_source import load_reference
 
-        target = load_reference(model)
+        target = load_reference(model, models_dir=models_dir, policy=policy)
     elif loaded is not None:
         target = loaded
     else:

@@ -27,6 +27,7 @@ def run(args: argparse.Namespace) -> int:
         redis_url=args.redis_url,
         database_url=args.database_url,
         metrics_port=args.metrics_port,
+        outbound_allow=args.outbound_allow,
     )
     serve(settings)
     return 0

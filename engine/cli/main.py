@@ -60,6 +60,12 @@ def _add_server_flags(parser: argparse.ArgumentParser) -> None:
     _add_logging_flags(parser)
 
 
+def _add_outbound_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--outbound-allow", action="append", default=None, metavar="HOSTS",
+                        help="Hosts, IPs or CIDRs that callback, model server, action server and NLG "
+                             "URLs may name (comma-separated, repeatable); overrides PARLEY_OUTBOUND_ALLOW.")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Build the argument parser of every subcommand."""
     parser = argparse.ArgumentParser(
@@ -112,6 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--request-timeout", type=int, default=None, help=argparse.SUPPRESS)
     run.add_argument("--connector", default=None, help=argparse.SUPPRESS)
     run.add_argument("--remote-storage", default=None, help=argparse.SUPPRESS)
+    _add_outbound_flag(run)
     run.set_defaults(module="engine.cli.run")
 
     engine = sub.add_parser("engine", help="Run only the engine process (gRPC).")
@@ -124,6 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="SQL tracker store URL; overrides DATABASE_URL.")
     engine.add_argument("--metrics-port", type=int, default=None,
                         help="Serve Prometheus /metrics on this port; overrides PARLEY_METRICS_PORT.")
+    _add_outbound_flag(engine)
     engine.set_defaults(module="engine.cli.engine_cmd")
 
     gateway = sub.add_parser("gateway", help="Run only the gateway (gunicorn + uvicorn workers).")

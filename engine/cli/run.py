@@ -48,7 +48,15 @@ def gateway_environment(args: argparse.Namespace, engine_address: str) -> dict[s
     if args.workers:
         env["WEB_CONCURRENCY"] = str(args.workers)
     env["PARLEY_ENGINE_TIMEOUT"] = str(args.response_timeout)
+    if getattr(args, "outbound_allow", None):
+        env["PARLEY_OUTBOUND_ALLOW"] = ",".join(args.outbound_allow)
+    for name in _NETWORK_TLS:  # the engine is on a private unix socket: no TLS there
+        env.pop(name, None)
     return env
+
+
+# TLS settings for an engine reached over a network; `parley run` uses a unix socket.
+_NETWORK_TLS = ("PARLEY_ENGINE_TLS_CERT", "PARLEY_ENGINE_TLS_KEY", "PARLEY_ENGINE_TLS_CA")
 
 
 def wait_for_engine(address: str, process: subprocess.Popen[bytes], timeout: float) -> bool:
@@ -109,9 +117,12 @@ def run(args: argparse.Namespace) -> int:
         endpoints = default_endpoints(args.endpoints)
         if endpoints:
             engine_argv += ["--endpoints", endpoints]
+        for allowed in getattr(args, "outbound_allow", None) or ():
+            engine_argv += ["--outbound-allow", allowed]
         if args.loglevel:
             engine_argv += {10: ["--debug"], 20: ["--verbose"], 30: ["--quiet"]}.get(args.loglevel, [])
-        engine = subprocess.Popen(engine_argv, stdout=log, stderr=log)
+        engine_env = {k: v for k, v in os.environ.items() if k not in _NETWORK_TLS}
+        engine = subprocess.Popen(engine_argv, stdout=log, stderr=log, env=engine_env)
         if not wait_for_engine(address, engine, ENGINE_START_TIMEOUT):
             _stop(engine, "engine")
             print("error: the engine did not start (see its log above).", file=sys.stderr)

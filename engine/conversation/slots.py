@@ -171,7 +171,9 @@ class Slot:
 
     def copy(self) -> Slot:
         """Return a fresh slot with this configuration and the initial value."""
-        clone = copy.copy(self)
+        clone = object.__new__(type(self))
+        # PERF: copying the attribute dict is several times cheaper than copy.copy.
+        clone.__dict__.update(self.__dict__)
         clone.value = copy.deepcopy(self.initial_value)
         clone.has_been_set = False
         return clone

@@ -84,6 +84,27 @@ def _first_loop_run_or_unhappy(loop: str, applied: list[Event]) -> bool:
     return True
 
 
+def _fold_applied(events: list[Event], loops: set[str], applied: list[Event]) -> list[Event]:
+    """Apply ``events`` to the applied-events list ``applied``; return the result."""
+    for event in events:
+        if isinstance(event, (Restarted, SessionStarted)):
+            applied = []
+        elif isinstance(event, ActionReverted):
+            _pop_through(applied, ActionExecuted)
+        elif isinstance(event, UserUtteranceReverted):
+            _pop_through(applied, UserUttered)
+            _pop_through(applied, ActionExecuted)
+        elif (
+            isinstance(event, ActionExecuted)
+            and event.action_name in loops
+            and not _first_loop_run_or_unhappy(event.action_name, applied)
+        ):
+            _collapse_loop_run(event.action_name, applied)
+        else:
+            applied.append(event)
+    return applied
+
+
 def _collapse_loop_run(loop: str, applied: list[Event]) -> None:
     """Drop user/action turns back to the previous run of ``loop``, keep slots etc."""
     for index in range(len(applied) - 1, -1, -1):
@@ -117,7 +138,15 @@ class DialogueStateTracker:
         self.sender_id = sender_id
         self.slots: dict[str, Slot] = {slot.name: slot.copy() for slot in templates}
         self.events: list[Event] = []
+        # PERF: featurized states kept between predictions (see
+        #   engine.dialogue.featurization); None means nothing is cached.
+        self.state_cache: dict[Any, Any] | None = None
+        # (events list, count, last event, loop names, applied events) of the
+        #   last applied_events() call, extended when events are appended.
+        self._applied: tuple[list[Event], int, Event | None, set[str], list[Event]] | None = None
         self.reset()
+        # The follow-up action as the events alone set it: what a replay gives.
+        self._event_followup = self.followup_action
 
     @classmethod
     def from_events(
@@ -143,8 +172,26 @@ class DialogueStateTracker:
         return type(self)(self.sender_id, self.slots)
 
     def copy(self) -> DialogueStateTracker:
-        """Return an independent tracker with the same events and state."""
-        return self.from_events(self.sender_id, self.events, self.slots)
+        """Return an independent tracker with the same events and state.
+
+        The result is what replaying the events on a fresh tracker gives, but
+        the derived state is copied instead (PERF: a replay costs a turn time
+        proportional to the conversation's length).
+        """
+        clone = self.init_copy()
+        clone.events = list(self.events)
+        for name, slot in self.slots.items():
+            twin = clone.slots[name]
+            twin.value = copy.deepcopy(slot.value)
+            twin.has_been_set = slot.has_been_set
+        clone.paused = self.paused
+        clone.latest_action = dict(self.latest_action)
+        clone.latest_message = self.latest_message
+        clone.latest_bot_utterance = self.latest_bot_utterance
+        # A follow-up consumed without an event (the processor does that) is back after a replay.
+        clone.followup_action = clone._event_followup = self._event_followup
+        clone.active_loop = copy.deepcopy(self.active_loop)
+        return clone
 
     # -- state changes used by events -------------------------------------
 
@@ -216,6 +263,7 @@ class DialogueStateTracker:
             raise TypeError(f"expected an Event, got {type(event).__name__}")
         self.events.append(event)
         event.apply_to(self)
+        self._event_followup = self.followup_action
 
     def update_with_events(
         self, events: Iterable[Event], override_timestamp: bool = True, now: float | None = None
@@ -229,26 +277,28 @@ class DialogueStateTracker:
     # -- derived views -----------------------------------------------------
 
     def applied_events(self) -> list[Event]:
-        """Return the events that still shape the state (Rasa's algorithm)."""
-        loops = {e.name for e in self.events if isinstance(e, ActiveLoop) and e.name}
-        applied: list[Event] = []
-        for event in self.events:
-            if isinstance(event, (Restarted, SessionStarted)):
-                applied = []
-            elif isinstance(event, ActionReverted):
-                _pop_through(applied, ActionExecuted)
-            elif isinstance(event, UserUtteranceReverted):
-                _pop_through(applied, UserUttered)
-                _pop_through(applied, ActionExecuted)
-            elif (
-                isinstance(event, ActionExecuted)
-                and event.action_name in loops
-                and not _first_loop_run_or_unhappy(event.action_name, applied)
-            ):
-                _collapse_loop_run(event.action_name, applied)
-            else:
-                applied.append(event)
-        return applied
+        """Return the events that still shape the state (Rasa's algorithm).
+
+        The algorithm folds the events left to right given the set of loop
+        names, so events appended since the last call extend the last result
+        (PERF: no pass over a long conversation each time) unless they bring
+        a new loop name.
+        """
+        events = self.events
+        cached = self._applied
+        if cached is not None and cached[0] is events and cached[1] <= len(events) and (
+            cached[1] == 0 or events[cached[1] - 1] is cached[2]
+        ):
+            _, count, _, loops, previous = cached
+            new = events[count:]
+            if not any(isinstance(e, ActiveLoop) and e.name and e.name not in loops for e in new):
+                applied = _fold_applied(new, loops, list(previous))
+                self._applied = (events, len(events), events[-1] if events else None, loops, applied)
+                return list(applied)
+        loops = {e.name for e in events if isinstance(e, ActiveLoop) and e.name}
+        applied = _fold_applied(events, loops, [])
+        self._applied = (events, len(events), events[-1] if events else None, loops, applied)
+        return list(applied)
 
     def events_after_latest_restart(self) -> list[Event]:
         """Return the events after the last ``restart`` event."""

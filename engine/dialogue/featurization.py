@@ -9,13 +9,14 @@ A state is a dict of non-empty sub-states::
 
 :func:`states_for_tracker` gives one state per ``action`` event of the
 applied events (the conversation just before it) plus one for now; the very
-first state is ``{}``. Keys made from states (:func:`state_key`) are sorted
+first state is ``{}``. A tracker with a ``state_cache`` keeps that work, so
+each prediction only featurizes the events appended since the last one. Keys made from states (:func:`state_key`) are sorted
 JSON, so the same states always give the same key.
 """
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any
 
 from engine.conversation.constants import ACTION_LISTEN, SHOULD_NOT_BE_SET
 from engine.conversation.events import ActionExecuted
@@ -74,20 +75,6 @@ def active_state(tracker: DialogueStateTracker, domain: Domain, *, omit_unset_sl
     return {key: sub for key, sub in state.items() if sub}
 
 
-def prior_trackers(tracker: DialogueStateTracker) -> Iterator[tuple[DialogueStateTracker, bool]]:
-    """Yield the tracker before each applied ``action`` event, then the tracker now.
-
-    The flag is the action's ``hide_rule_turn`` (False for the final one).
-    One running tracker is yielded repeatedly: read it before advancing.
-    """
-    running = tracker.init_copy()
-    for event in tracker.applied_events():
-        if isinstance(event, ActionExecuted):
-            yield running, event.hide_rule_turn
-        running.update(event)
-    yield running, False
-
-
 def _remove_rule_only_features(state: State, rule_only_data: dict[str, Any] | None) -> None:
     if not rule_only_data:
         return
@@ -102,6 +89,79 @@ def is_prev_action_listen(state: State) -> bool:
     return state.get("prev_action", {}).get("action_name") == ACTION_LISTEN
 
 
+class _StateHistory:
+    """States of a tracker's applied events so far, extended as events arrive.
+
+    Holds the replayed tracker and the loop variables of
+    :func:`states_for_tracker` after the last ``action`` event it saw, so a
+    later call only replays the events appended since (PERF: featurizing
+    the whole history on every prediction makes a turn cost grow with the
+    conversation).
+    """
+
+    def __init__(self, tracker: DialogueStateTracker, domain: Domain, options: tuple[bool, bool, Any]) -> None:
+        self.domain = domain
+        self.omit_unset_slots, self.ignore_rule_only_turns, self.rule_only_data = options
+        self.running = tracker.init_copy()
+        self.consumed: list[Any] = []
+        self.states: list[State] = []
+        self.last_ml_action: dict[str, str] | None = None
+        self.turn_was_hidden = False
+
+    def advance(self, applied: list[Any]) -> bool:
+        """Replay the applied events not seen yet; False if the history changed instead."""
+        seen = len(self.consumed)
+        if len(applied) < seen or applied[:seen] != self.consumed:
+            return False
+        for event in applied[seen:]:
+            if isinstance(event, ActionExecuted):
+                state, self.last_ml_action, self.turn_was_hidden = self._state(event.hide_rule_turn)
+                if state is not None:
+                    self.states.append(state)
+            self.running.update(event)
+            self.consumed.append(event)
+        return True
+
+    def current(self) -> list[State]:
+        """Return the states so far plus the state now.
+
+        A new list; callers may change the last state (a fresh one), not the
+        others: they are kept for the next call.
+        """
+        final, _, _ = self._state(False)
+        states = list(self.states)
+        if final is not None:
+            if "user" in final:
+                final["user"] = dict(final["user"])
+            states.append(final)
+        return states
+
+    def _state(self, hide_rule_turn: bool) -> tuple[State | None, dict[str, str] | None, bool]:
+        """Return the state before the next action (None: hidden) and the new loop variables."""
+        running = self.running
+        last_ml_action, turn_was_hidden = self.last_ml_action, self.turn_was_hidden
+        if self.ignore_rule_only_turns:
+            if not turn_was_hidden:
+                last_ml_action = dict(running.latest_action)
+            # Follow-up actions and loop happy paths keep the hidden flag.
+            if not running.followup_action and running.latest_action_name != running.active_loop_name:
+                turn_was_hidden = hide_rule_turn
+            if turn_was_hidden:
+                return None, last_ml_action, turn_was_hidden
+        state = active_state(running, self.domain, omit_unset_slots=self.omit_unset_slots)
+        if self.ignore_rule_only_turns:
+            _remove_rule_only_features(state, self.rule_only_data)
+            if self.states and not is_prev_action_listen(state):
+                # Mid-turn states keep the user input of the last ML state.
+                if self.states[-1].get("user"):
+                    state["user"] = self.states[-1]["user"]
+                else:
+                    state.pop("user", None)
+            if last_ml_action:
+                state["prev_action"] = last_ml_action
+        return {key: sub for key, sub in state.items() if sub}, last_ml_action, turn_was_hidden
+
+
 def states_for_tracker(
     tracker: DialogueStateTracker,
     domain: Domain,
@@ -112,6 +172,9 @@ def states_for_tracker(
 ) -> list[State]:
     """Return the state history of ``tracker`` (see module docstring).
 
+    When ``tracker.state_cache`` is a dict, the work is kept there and the
+    next call only featurizes the events appended since.
+
     Args:
         tracker: The conversation.
         domain: The domain (entity filtering per intent).
@@ -120,31 +183,18 @@ def states_for_tracker(
             never use (``hide_rule_turn``), as ML policies must.
         rule_only_data: ``rule_only_slots`` / ``rule_only_loops`` to strip.
     """
-    states: list[State] = []
-    last_ml_action: dict[str, str] | None = None
-    turn_was_hidden = False
-    for running, hide_rule_turn in prior_trackers(tracker):
-        if ignore_rule_only_turns:
-            if not turn_was_hidden:
-                last_ml_action = dict(running.latest_action)
-            # Follow-up actions and loop happy paths keep the hidden flag.
-            if not running.followup_action and running.latest_action_name != running.active_loop_name:
-                turn_was_hidden = hide_rule_turn
-            if turn_was_hidden:
-                continue
-        state = active_state(running, domain, omit_unset_slots=omit_unset_slots)
-        if ignore_rule_only_turns:
-            _remove_rule_only_features(state, rule_only_data)
-            if states and not is_prev_action_listen(state):
-                # Mid-turn states keep the user input of the last ML state.
-                if states[-1].get("user"):
-                    state["user"] = states[-1]["user"]
-                else:
-                    state.pop("user", None)
-            if last_ml_action:
-                state["prev_action"] = last_ml_action
-        states.append({key: sub for key, sub in state.items() if sub})
-    return states
+    options = (omit_unset_slots, ignore_rule_only_turns, rule_only_data)
+    cache = getattr(tracker, "state_cache", None)
+    key = (id(domain), omit_unset_slots, ignore_rule_only_turns, id(rule_only_data))
+    history = cache.get(key) if cache is not None else None
+    applied = tracker.applied_events()
+    if history is None or history.domain is not domain or history.rule_only_data is not rule_only_data \
+            or not history.advance(applied):
+        history = _StateHistory(tracker, domain, options)
+        history.advance(applied)
+        if cache is not None:
+            cache[key] = history
+    return history.current()
 
 
 def choose_last_user_input(states: list[State], use_text: bool) -> None:

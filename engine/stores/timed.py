@@ -66,6 +66,10 @@ class TimedTrackerStore(TrackerStore):
         """Check existence, timed."""
         return self._timer.run("exists", self.inner.exists, conversation_id)
 
+    def version(self, conversation_id: str) -> Any | None:
+        """Return the wrapped store's version of the conversation (not timed: a dict lookup or one key)."""
+        return self.inner.version(conversation_id)
+
     def close(self) -> None:
         """Close the wrapped store."""
         self.inner.close()

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Callable
 
 from engine.data.types import Project
-from engine.errors import TrainingError
+from engine.errors import NoTrainingData, TrainingError
 from engine.models import archive
 from engine.models.loader import CORE_DIR, DOMAIN_FILE, METADATA_FILE, NLU_DIR, read_metadata
 from engine.models.metadata import ModelMetadata
@@ -113,7 +113,7 @@ def train_project(
     want_nlu = training_type in ("both", "nlu") and bool(project.nlu.examples)
     want_core = training_type in ("both", "core") and bool(project.stories or project.rules)
     if not want_nlu and not want_core:
-        raise TrainingError(
+        raise NoTrainingData(
             "No training data found: add NLU examples (nlu:) and/or stories or rules "
             "(stories:, rules:) to the data files."
         )

@@ -14,12 +14,14 @@ from gateway.resources.status import StatusResource
 from gateway.resources.testing import TestIntentsResource, TestStoriesResource
 from gateway.resources.training import TrainResource
 from gateway.resources.turns import ExecuteResource, MessagesResource, PredictResource, TriggerIntentResource
+from outbound import OutboundPolicy
 
 CONVERSATION = "/conversations/{conversation_id}"
 
 
 def add_api_routes(
-    app: Any, engine: EngineClient, body: BodyReader, outputs: MessageOutputs, version: str
+    app: Any, engine: EngineClient, body: BodyReader, outputs: MessageOutputs, version: str,
+    outbound: OutboundPolicy | None = None,
 ) -> None:
     """Add the HTTP API routes (all but ``/`` and ``/version``) to ``app``.
 
@@ -29,8 +31,9 @@ def add_api_routes(
         body: Reader of request bodies.
         outputs: Delivers bot messages to the output channel a request names.
         version: Parley's version (for error JSON POSTed to callbacks).
+        outbound: Which hosts ``callback_url`` may name.
     """
-    callbacks = CallbackRunner(version)
+    callbacks = CallbackRunner(version, policy=outbound)
     app.add_route("/status", StatusResource(engine))
     app.add_route(f"{CONVERSATION}/tracker", TrackerResource(engine))
     app.add_route(f"{CONVERSATION}/tracker/events", TrackerEventsResource(engine, body, outputs))

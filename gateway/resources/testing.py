@@ -8,7 +8,7 @@ from gateway.body import BodyReader
 from gateway.engine_client import EngineClient
 from gateway.errors import ApiError, bad_request
 from gateway.params import bool_param, int_param
-from gateway.resources.callbacks import CallbackResult, CallbackRunner, callback_url
+from gateway.resources.callbacks import CallbackResult, CallbackRunner
 from gateway.resources.common import LONG_CALL_TIMEOUT, is_yaml_type, send_json
 from protos import engine_pb2
 
@@ -85,7 +85,7 @@ class TestIntentsResource:
             model=req.get_param("model") or "",
             cross_validation_folds=folds,
         )
-        url = callback_url(req.get_param("callback_url"))
+        url = await self.callbacks.checked_url(req.get_param("callback_url"))
         if url is not None:
             self.callbacks.start(url, lambda: self._for_callback(request))
             resp.status = falcon.HTTP_204

@@ -17,7 +17,7 @@ from gateway.body import BodyReader
 from gateway.engine_client import EngineClient
 from gateway.errors import ApiError, bad_request
 from gateway.params import int_param, optional_bool_param
-from gateway.resources.callbacks import CallbackResult, CallbackRunner, callback_url
+from gateway.resources.callbacks import CallbackResult, CallbackRunner
 from gateway.resources.common import LONG_CALL_TIMEOUT
 from protos import engine_pb2
 
@@ -110,7 +110,7 @@ class TrainResource:
         if not payload.strip():
             raise bad_request(EMPTY_PAYLOAD, "body")
         request = train_request(req, payload)
-        url = callback_url(req.get_param("callback_url"))
+        url = await self.callbacks.checked_url(req.get_param("callback_url"))
         if url is not None:
             self.callbacks.start(url, lambda: self._for_callback(request))
             resp.status = falcon.HTTP_204

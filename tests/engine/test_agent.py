@@ -91,3 +91,27 @@ def test_model_swap_is_seen_by_the_next_call(archives: dict[str, Path]) -> None:
     agent.unload()
     with pytest.raises(NoModelLoaded):
         agent.status()
+
+
+def test_a_conversation_rewritten_between_turns_is_read_again(archives: dict[str, Path]) -> None:
+    agent = new_agent(archives["both"])
+    assert agent.handle_message("c", "hello")
+    stored = agent.tracker_store.retrieve("c") or []
+    # Another writer (e.g. PUT .../tracker/events) pauses the conversation.
+    agent.tracker_store.replace("c", stored + [{"event": "pause"}])
+    assert agent.handle_message("c", "hello") == []
+
+
+def test_long_conversation_turns_store_the_same_events_as_fresh_reads(archives: dict[str, Path]) -> None:
+    model = load_model(archives["both"])
+    kept, fresh = (Agent(InMemoryTrackerStore(), InMemoryLockStore(), model=model) for _ in range(2))
+    fresh._live.capacity = 0  # every turn reads the store
+    texts = ["hello", "what is the weather", "in Paris", "thanks", "bye"] * 4
+    for number, text in enumerate(texts):
+        ids = {"message_id": f"m{number}"}
+        assert kept.handle_message("c", text, **ids) == fresh.handle_message("c", text, **ids)
+
+    def without_time(events: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+        return [{k: v for k, v in e.items() if k != "timestamp"} for e in events or []]
+
+    assert without_time(kept.tracker_store.retrieve("c")) == without_time(fresh.tracker_store.retrieve("c"))

@@ -84,10 +84,10 @@ def test_an_other_store_type_in_endpoints_yml_is_replaced_whole(tmp_path: Path) 
 
 
 def test_metrics_port_and_bind() -> None:
-    assert EngineSettings.from_sources(environ={"PARLEY_METRICS_PORT": "9100"}).metrics_address == ("0.0.0.0", 9100)
+    assert EngineSettings.from_sources(environ={"PARLEY_METRICS_PORT": "9100"}).metrics_address == ("127.0.0.1", 9100)
     bound = EngineSettings.from_sources(environ={"PARLEY_METRICS_BIND": "127.0.0.1:9200"})
     assert bound.metrics_address == ("127.0.0.1", 9200)
-    assert EngineSettings.from_sources(environ={}, metrics_port=9300).metrics_address == ("0.0.0.0", 9300)
+    assert EngineSettings.from_sources(environ={}, metrics_port=9300).metrics_address == ("127.0.0.1", 9300)
 
 
 @pytest.mark.parametrize(

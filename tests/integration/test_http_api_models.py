@@ -50,9 +50,19 @@ DIALOGUE = {("POST", path) for path in (
 
 
 @pytest.fixture(scope="module")
-def archives(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+def work(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The server's working directory; ``models/`` is its (empty) models directory."""
+    path = tmp_path_factory.mktemp("no-model")
+    (path / "models").mkdir()
+    return path
+
+
+@pytest.fixture(scope="module")
+def archives(work: Path) -> dict[str, Path]:
     bot = shared_path("data", "bots", "moodbot")
-    out = tmp_path_factory.mktemp("archives")
+    # Sub-directories of the models directory: PUT /model may name them, yet the
+    # server starts without a model (only archives directly in it are served).
+    out = work / "models"
     both = train(bot, out / "both")
     result = subprocess.run(
         parley_command("train", "nlu", "--config", str(bot / "config.yml"), "--domain", str(bot / "domain.yml"),
@@ -64,11 +74,9 @@ def archives(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 @pytest.fixture(scope="module")
-def api(archives: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
+def api(archives: dict[str, Path], work: Path) -> Iterator[httpx.Client]:
     from bench.harness import start_parley
 
-    work = tmp_path_factory.mktemp("no-model")
-    (work / "models").mkdir()
     server = start_parley(["-m", str(work / "models"), "--enable-api"], cwd=work, log_path=work / "parley.log")
     with httpx.Client(base_url=server.base_url, timeout=120) as client:
         yield client

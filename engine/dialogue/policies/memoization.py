@@ -9,6 +9,7 @@ histories (dropping the oldest turns and the slots they set).
 """
 from __future__ import annotations
 
+import json
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -90,7 +91,18 @@ class MemoizationPolicy(Policy):
 
     def recall(self, states: list[State], tracker: DialogueStateTracker, domain: Domain) -> str | None:
         """Return the memorized action for ``states``, or None."""
+        if len(states) > self._longest():
+            # PERF: no memorized key is that long; encoding a long history is not needed to know.
+            return None
         return self.lookup_.get(state_key(states))
+
+    def _longest(self) -> int:
+        """Return the most states a memorized key holds (computed once per lookup)."""
+        lookup = self.lookup_
+        if getattr(self, "_longest_for", None) is not lookup:
+            self._longest_key = max((len(json.loads(key)) for key in lookup), default=0)
+            self._longest_for = lookup
+        return self._longest_key
 
     def predict(self, tracker: DialogueStateTracker, domain: Domain) -> PolicyPrediction:
         """Predict the memorized action with 1.0 (or the NLU confidence)."""

@@ -253,9 +253,11 @@ class MLPolicy(Policy):
 
     def _states(self, tracker: DialogueStateTracker, domain: Domain, use_text: bool) -> list[State]:
         states = states_for_tracker(tracker, domain, ignore_rule_only_turns=True, rule_only_data=self.rule_only_data_)
-        states = [{k: dict(v) for k, v in s.items()} for s in states]
+        # Only the last max_history states are used; choose_last_user_input changes
+        # only the last one, which states_for_tracker made fresh for this call.
+        states = states[-self.max_history:]
         choose_last_user_input(states, use_text=use_text)
-        return states[-self.max_history:]
+        return states
 
     def predict(self, tracker: DialogueStateTracker, domain: Domain) -> PolicyPrediction:
         """Score every action; with end-to-end training the text or the intent view wins, whichever is surer."""

@@ -292,7 +292,7 @@ class RulePolicy(Policy):
         )
 
     def _from_rules(
-        self, tracker: DialogueStateTracker, all_states: list[State], use_text: bool
+        self, tracker: DialogueStateTracker, all_states: list[State], use_text: bool, longest: int | None = None
     ) -> tuple[str | None, str | None, bool]:
         if use_text and tracker.latest_action_name != c.ACTION_LISTEN:
             return None, None, False
@@ -311,7 +311,7 @@ class RulePolicy(Policy):
                     return loop, best, interrupted
                 predicted = None
             interrupted = LOOP_WAS_INTERRUPTED in conditions
-        return predicted, best or feature_key(states), interrupted
+        return predicted, best or feature_key(states, longest), interrupted
 
     @staticmethod
     def _from_default_actions(tracker: DialogueStateTracker) -> tuple[str | None, str | None]:
@@ -332,9 +332,18 @@ class RulePolicy(Policy):
             return c.ACTION_LISTEN, LOOP_RULES + loop + LOOP_RULES_SEPARATOR + c.ACTION_LISTEN
         return None, None
 
-    def _predict(self, tracker: DialogueStateTracker, domain: Domain) -> tuple[PolicyPrediction, str | None]:
+    def _predict(
+        self, tracker: DialogueStateTracker, domain: Domain, *, serving: bool = False
+    ) -> tuple[PolicyPrediction, str | None]:
+        """Predict and name the source; ``serving`` skips sources that cannot be hidden rules.
+
+        When serving, a source only decides ``hide_rule_turn`` (is it one of
+        the hidden rules' keys?), so a conversation longer than every hidden
+        rule gets no source instead of its whole history's key.
+        """
         states = states_for_tracker(tracker, domain)
-        text_action, text_source, text_interrupted = self._from_rules(tracker, states, use_text=True)
+        longest = self._longest_hidden() if serving else None
+        text_action, text_source, text_interrupted = self._from_rules(tracker, states, True, longest)
         default_action, default_source = self._from_default_actions(tracker)
         if default_action and not text_action:
             return self._rule_prediction(self._result(default_action, tracker, domain), default_source), default_source
@@ -352,14 +361,23 @@ class RulePolicy(Policy):
                 is_end_to_end_prediction=True,
             )
             return prediction, text_source
-        action, source, interrupted = self._from_rules(tracker, states, use_text=False)
+        action, source, interrupted = self._from_rules(tracker, states, False, longest)
         probabilities = self._result(action, tracker, domain) if action else self._default_probabilities(domain)
         prediction = self._rule_prediction(probabilities, source, interrupted=text_interrupted or interrupted)
         return prediction, source
 
+    def _longest_hidden(self) -> int:
+        """Return the most states a hidden rule's key holds (computed once per set)."""
+        hidden = self._hidden
+        if getattr(self, "_longest_for", None) is not hidden:
+            # Sources of default and loop rules are plain text, not state keys.
+            self._longest_key = self._matcher.longest([key for key in hidden if key.startswith("[")])
+            self._longest_for = hidden
+        return self._longest_key
+
     def predict(self, tracker: DialogueStateTracker, domain: Domain) -> PolicyPrediction:
         """Predict per the module docstring."""
-        return self._predict(tracker, domain)[0]
+        return self._predict(tracker, domain, serving=True)[0]
 
     # -- persistence -------------------------------------------------------
 

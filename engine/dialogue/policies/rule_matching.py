@@ -21,13 +21,23 @@ def loop_name(state: State) -> str | None:
     return None if name == SHOULD_NOT_BE_SET else name
 
 
-def feature_key(states: list[State]) -> str | None:
-    """Return the key of the states after the last ``...`` state (None if empty)."""
+def feature_key(states: list[State], longest: int | None = None) -> str | None:
+    """Return the key of the states after the last ``...`` state (None if empty).
+
+    Args:
+        states: The conversation's states.
+        longest: When given, None is returned for more states than this
+            (PERF: the key of a long conversation matches no rule; it is
+            not worth encoding).
+    """
     kept: list[State] = []
     for state in reversed(states):
         if state.get("prev_action", {}).get("action_name") == RULE_SNIPPET_ACTION:
             break
-        kept.insert(0, state)
+        if longest is not None and len(kept) >= longest:
+            return None
+        kept.append(state)
+    kept.reverse()
     return state_key(kept) if kept else None
 
 
@@ -64,12 +74,13 @@ def _applicable(rule_reversed: list[State], turn: int, state: State) -> bool:
     return rule_state_matches(rule_state, state)
 
 
-def _signature(state: State) -> tuple[str, Any]:
+def _signature(state: State) -> tuple[Any, Any]:
     """Return (previous action, intent) of a state; "" when it has no previous action."""
     prev = state.get("prev_action")
     if not prev:
         return "", None
-    return state_key([prev]), state.get("user", {}).get("intent")
+    # PERF: a sorted item tuple buckets like the JSON key did, without encoding JSON.
+    return tuple(sorted(prev.items())), state.get("user", {}).get("intent")
 
 
 class RuleMatcher:
@@ -81,13 +92,17 @@ class RuleMatcher:
 
     def __init__(self) -> None:
         self._decoded: dict[str, list[State]] = {}
-        self._indexes: dict[int, tuple[int, dict[tuple[str, Any], list[str]]]] = {}
+        self._indexes: dict[int, tuple[int, dict[tuple[Any, Any], list[str]]]] = {}
 
     def reversed_states(self, key: str) -> list[State]:
         """Return the rule's states, latest first."""
         if key not in self._decoded:
             self._decoded[key] = list(reversed(states_from_key(key)))
         return self._decoded[key]
+
+    def longest(self, keys: list[str]) -> int:
+        """Return the most states any of ``keys`` holds (0 for none)."""
+        return max((len(self.reversed_states(key)) for key in keys), default=0)
 
     def last_state(self, key: str) -> State:
         """Return the rule's latest state."""
@@ -96,7 +111,7 @@ class RuleMatcher:
     def _candidates(self, lookup: dict[str, str], last: State) -> list[str]:
         index = self._indexes.get(id(lookup))
         if index is None or index[0] != len(lookup):
-            buckets: dict[tuple[str, Any], list[str]] = defaultdict(list)
+            buckets: dict[tuple[Any, Any], list[str]] = defaultdict(list)
             for key in lookup:
                 buckets[_signature(self.last_state(key))].append(key)
             index = (len(lookup), buckets)
@@ -115,6 +130,8 @@ class RuleMatcher:
         keys = []
         for key in self._candidates(lookup, states[-1]):
             rule = self.reversed_states(key)
-            if all(_applicable(rule, turn, state) for turn, state in enumerate(reversed(states))):
+            # Turns older than the rule always apply: check the rule's length only.
+            latest = zip(range(len(rule)), reversed(states))
+            if all(_applicable(rule, turn, state) for turn, state in latest):
                 keys.append(key)
         return keys

@@ -54,6 +54,15 @@ class TrackerStore(ABC):
         """Return whether the conversation has been stored."""
         return self.retrieve(conversation_id) is not None
 
+    def version(self, conversation_id: str) -> Any | None:
+        """Return a value that changes whenever the conversation is written, cheaply.
+
+        The engine reuses a conversation's tracker between turns while this
+        value stays the same (see engine/stores/tracker/live.py). None (the
+        default) means "unknown": the conversation is read every turn.
+        """
+        return None
+
     def close(self) -> None:
         """Release connections (no-op by default)."""
 

@@ -14,6 +14,8 @@ class InMemoryTrackerStore(TrackerStore):
 
     def __init__(self) -> None:
         self._events: dict[str, list[dict[str, Any]]] = {}
+        # Writes per conversation since the process started (see version()).
+        self._writes: dict[str, int] = {}
         self._guard = threading.Lock()
 
     def append(self, conversation_id: str, events: list[dict[str, Any]]) -> None:
@@ -22,6 +24,7 @@ class InMemoryTrackerStore(TrackerStore):
             return
         with self._guard:
             self._events.setdefault(conversation_id, []).extend(events)
+            self._writes[conversation_id] = self._writes.get(conversation_id, 0) + 1
 
     def retrieve(self, conversation_id: str, *, all_sessions: bool = False) -> list[dict[str, Any]] | None:
         """Return a copy of the conversation's events (None if unknown)."""
@@ -38,6 +41,12 @@ class InMemoryTrackerStore(TrackerStore):
                 self._events[conversation_id] = list(events)
             else:
                 self._events.pop(conversation_id, None)
+            self._writes[conversation_id] = self._writes.get(conversation_id, 0) + 1
+
+    def version(self, conversation_id: str) -> int | None:
+        """Return how many writes the conversation has had (None if never stored)."""
+        with self._guard:
+            return self._writes.get(conversation_id)
 
     def keys(self) -> list[str]:
         """Return every conversation id."""

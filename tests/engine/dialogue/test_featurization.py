@@ -2,7 +2,15 @@
 from __future__ import annotations
 
 from engine.conversation.domain import Domain
-from engine.conversation.events import ActionExecuted, ActiveLoop, DefinePrevUserUtteredFeaturization, SlotSet, UserUttered
+from engine.conversation.events import (
+    ActionExecuted,
+    ActionReverted,
+    ActiveLoop,
+    DefinePrevUserUtteredFeaturization,
+    Restarted,
+    SlotSet,
+    UserUttered,
+)
 from engine.conversation.tracker import DialogueStateTracker
 from engine.dialogue.featurization import choose_last_user_input, state_key, states_for_tracker, states_from_key
 
@@ -84,3 +92,36 @@ def test_keys_are_stable_and_decode_back() -> None:
     reordered = [{}, {"prev_action": {"action_name": "action_listen"}, "user": {"entities": ("x", "y"), "intent": "a"}}]
     assert state_key(states) == state_key(reordered)
     assert states_from_key(state_key(states)) == states
+
+
+def test_cached_states_match_a_fresh_featurization_as_events_arrive() -> None:
+    events = [
+        ActionExecuted("action_listen"),
+        UserUttered("to Rome", {"intent": {"name": "book"}, "entities": [{"entity": "city", "value": "Rome"}]}),
+        SlotSet("city", "Rome"),
+        ActionExecuted("f"),
+        ActiveLoop("f"),
+        ActionExecuted("action_listen", hide_rule_turn=True),
+        UserUttered("hi", {"intent": {"name": "chat"}}),
+        ActionExecuted("utter_x"),
+        ActionReverted(),
+        ActionExecuted("utter_y"),
+        ActionExecuted("action_listen"),
+        Restarted(),
+        ActionExecuted("action_listen"),
+    ]
+    cached = tracker()
+    cached.state_cache = {}
+    for event in events:
+        cached.update(event)
+        for options in ({}, {"ignore_rule_only_turns": True, "rule_only_data": {"rule_only_slots": ["city"]}}):
+            fresh = tracker(*cached.events)
+            assert states_for_tracker(cached, DOMAIN, **options) == states_for_tracker(fresh, DOMAIN, **options)
+
+
+def test_changing_the_last_state_leaves_the_cache_intact() -> None:
+    t = tracker(ActionExecuted("action_listen"), UserUttered("x", {"intent": {"name": "chat"}}))
+    t.state_cache = {}
+    first = states_for_tracker(t, DOMAIN)
+    choose_last_user_input(first, use_text=True)
+    assert states_for_tracker(t, DOMAIN)[-1]["user"] == {"intent": "chat", "text": "x"}

@@ -87,3 +87,20 @@ def test_waiting_past_the_deadline_is_a_clear_error_and_frees_the_queue() -> Non
     with locks.lock("c", wait=1):  # the abandoned ticket does not block later callers
         pass
     assert errors == []
+
+
+def test_tracker_store_version_changes_with_every_write_only() -> None:
+    store = InMemoryTrackerStore()
+    assert store.version("a") is None
+    store.append("a", SESSION)
+    first = store.version("a")
+    store.append("a", [])
+    assert store.version("a") == first
+    store.retrieve("a")
+    assert store.version("a") == first
+    store.append("a", [{"event": "user", "text": "hi"}])
+    second = store.version("a")
+    store.replace("a", SESSION + [{"event": "user", "text": "hi"}])
+    assert len({first, second, store.version("a")}) == 3
+    store.replace("a", [])
+    assert store.version("a") not in (None, first, second)
