@@ -60,12 +60,14 @@ class EngineMetrics:
         self.model_pulls = Counter("parley_engine_model_pulls", "Model server polls, by result.",
                                    ["result"], registry=r)
         self._server: Any = None
+        self._rpc_children: dict[tuple[str, str], tuple[Any, Any, Any]] = {}
+        self._acquisitions = {flag: self.lock_acquisitions.labels(str(flag).lower()) for flag in (True, False)}
 
     # -- lock observer (see engine.stores.lock.base.LockObserver) -------------
 
     def acquired(self, waited: float, contended: bool) -> None:
         """Count a lock acquisition."""
-        self.lock_acquisitions.labels("true" if contended else "false").inc()
+        self._acquisitions[contended].inc()
         self.lock_wait.observe(waited)
 
     def timed_out(self, waited: float) -> None:
@@ -77,10 +79,18 @@ class EngineMetrics:
 
     def rpc_done(self, method: str, code: str, seconds: float) -> None:
         """Count one answered gRPC call."""
-        self.rpcs.labels(method, code).inc()
-        self.rpc_seconds.labels(method).observe(seconds)
-        if method in TURN_METHODS:
-            self.turns.labels("ok" if code == "OK" else code.lower()).inc()
+        children = self._rpc_children.get((method, code))
+        if children is None:
+            # PERF: labels() locks and looks the child up on every call; a call's
+            #   children are found once per (method, code).
+            turns = self.turns.labels("ok" if code == "OK" else code.lower()) if method in TURN_METHODS else None
+            children = (self.rpcs.labels(method, code), self.rpc_seconds.labels(method), turns)
+            self._rpc_children[(method, code)] = children
+        calls, duration, turns = children
+        calls.inc()
+        duration.observe(seconds)
+        if turns is not None:
+            turns.inc()
 
     def watch_model(self, agent: Agent) -> None:
         """Report the agent's served model at every scrape."""

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import gc
 import logging
 import signal
 import threading
@@ -17,6 +18,10 @@ from engine.settings import EngineSettings
 logger = logging.getLogger(__name__)
 
 SERVICE_NAME = "parley.engine.v1.Engine"
+# PERF: a turn allocates a few thousand short-lived objects; with CPython's
+#   default of 700, young collections (which also walk the survivors of the
+#   turns in flight) took ~7% of a turn's CPU, ~1% at this threshold.
+GC_YOUNG_THRESHOLD = 10_000
 
 
 def build_stores(endpoints: dict[str, Any]) -> tuple[Any, Any]:
@@ -279,6 +284,7 @@ def serve(settings: EngineSettings) -> None:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
+    gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
     engine = start_engine(settings)
     logger.info("engine listening on %s", settings.address)
     extra = f" (metrics on port {engine.metrics_port})" if engine.metrics_port is not None else ""

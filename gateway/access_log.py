@@ -83,6 +83,8 @@ class AccessLogMiddleware:
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response, resource: Any, req_succeeded: bool
     ) -> None:
         """Write the request's line."""
+        if not self.logger.isEnabledFor(logging.INFO):
+            return
         started = getattr(req.context, _STARTED, None)
         millis = (time.perf_counter() - started) * 1000 if started is not None else 0.0
         query = mask_query(req.query_string)

@@ -43,6 +43,7 @@ class GatewayMetrics:
                                  labels, buckets=_SECONDS, registry=self._registry)
         self.in_flight = Gauge("parley_gateway_requests_in_flight", "Requests being answered now.",
                                registry=self._registry, multiprocess_mode="livesum")
+        self._children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> GatewayMetrics:
@@ -51,8 +52,15 @@ class GatewayMetrics:
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
         """Record one answered request."""
-        self.requests.labels(method, route, str(status)).inc()
-        self.latency.labels(method, route, str(status)).observe(seconds)
+        key = (method, route, status)
+        children = self._children.get(key)
+        if children is None:
+            # PERF: labels() locks and builds its key on every call; each
+            #   (method, route, status) looks its children up once.
+            labels = (method, route, str(status))
+            children = self._children[key] = (self.requests.labels(*labels), self.latency.labels(*labels))
+        children[0].inc()
+        children[1].observe(seconds)
 
     def text(self) -> tuple[bytes, str]:
         """Return the exposition and its content type."""

@@ -66,12 +66,14 @@ class UserUttered(Event):
     use_text_for_featurization: bool | None = field(default=None, kw_only=True)
 
     def __post_init__(self) -> None:
+        metadata = self.metadata
         base: dict[str, Any] = {
             "intent": {},
             "entities": [],
             "text": self.text,
             "message_id": self.message_id,
-            "metadata": copy.deepcopy(self.metadata),
+            # PERF: most messages have no metadata; an empty dict needs no deepcopy.
+            "metadata": copy.deepcopy(metadata) if metadata else ({} if isinstance(metadata, dict) else metadata),
         }
         base.update(self.parse_data or {})
         if base.get("intent") is None:

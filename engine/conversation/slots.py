@@ -48,6 +48,14 @@ def bool_from_any(value: Any) -> bool:
     raise ValueError(f"cannot convert {value!r} to bool")
 
 
+_IMMUTABLE = (str, int, float, bool, type(None))
+
+
+def fresh_value(value: Any) -> Any:
+    """Return a deep copy of a slot value (PERF: immutable values, the usual ones, as they are)."""
+    return value if type(value) in _IMMUTABLE else copy.deepcopy(value)
+
+
 class Slot:
     """One slot: configuration plus the current value.
 
@@ -174,13 +182,20 @@ class Slot:
         clone = object.__new__(type(self))
         # PERF: copying the attribute dict is several times cheaper than copy.copy.
         clone.__dict__.update(self.__dict__)
-        clone.value = copy.deepcopy(self.initial_value)
+        clone.value = fresh_value(self.initial_value)
         clone.has_been_set = False
+        return clone
+
+    def twin(self) -> Slot:
+        """Return an independent slot with this configuration, value and set flag."""
+        clone = object.__new__(type(self))
+        clone.__dict__.update(self.__dict__)
+        clone.value = fresh_value(self.value)
         return clone
 
     def reset(self) -> None:
         """Go back to the initial value."""
-        self.value = copy.deepcopy(self.initial_value)
+        self.value = fresh_value(self.initial_value)
         self.has_been_set = False
 
     def set(self, value: Any) -> None:

@@ -60,6 +60,13 @@ class EventVerbosity(enum.Enum):
             ) from None
 
 
+def _shallow_copy(event: Event) -> Any:
+    """Return what ``copy.copy`` gives for an event (PERF: several times faster)."""
+    clone = object.__new__(type(event))
+    clone.__dict__.update(event.__dict__)
+    return clone
+
+
 def _pop_through(events: list[Event], kind: type[Event]) -> None:
     """Remove events from the end up to and including the last ``kind`` event."""
     while events:
@@ -178,12 +185,18 @@ class DialogueStateTracker:
         the derived state is copied instead (PERF: a replay costs a turn time
         proportional to the conversation's length).
         """
-        clone = self.init_copy()
+        if type(self) is DialogueStateTracker:
+            # PERF: no __init__ (fresh slots and a reset state, all overwritten below).
+            clone = object.__new__(DialogueStateTracker)
+            clone.sender_id = self.sender_id
+            clone.slots = {name: slot.twin() for name, slot in self.slots.items()}
+            clone.state_cache = None
+            clone._applied = None
+        else:
+            clone = self.init_copy()
+            for name, slot in self.slots.items():
+                clone.slots[name] = slot.twin()
         clone.events = list(self.events)
-        for name, slot in self.slots.items():
-            twin = clone.slots[name]
-            twin.value = copy.deepcopy(slot.value)
-            twin.has_been_set = slot.has_been_set
         clone.paused = self.paused
         clone.latest_action = dict(self.latest_action)
         clone.latest_message = self.latest_message
@@ -245,13 +258,13 @@ class DialogueStateTracker:
 
     def set_latest_message_featurization(self, use_text: bool) -> None:
         """Record whether the latest user turn is featurized by its text."""
-        message = copy.copy(self.latest_message)
+        message = _shallow_copy(self.latest_message)
         message.use_text_for_featurization = use_text
         self.latest_message = message
 
     def add_latest_message_entities(self, entities: list[dict[str, Any]]) -> None:
         """Add entities (deduplicated) to the latest user message."""
-        message = copy.copy(self.latest_message)
+        message = _shallow_copy(self.latest_message)
         message.entities = list(message.entities) + [e for e in entities if e not in message.entities]
         self.latest_message = message
 

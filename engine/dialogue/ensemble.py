@@ -280,5 +280,25 @@ class PolicyEnsemble:
             if policy_cls is None:
                 raise ModelLoadError(f"Policy ensemble '{path}' names unknown policy {entry.get('policy')!r}.")
             policies.append(policy_cls.load(Path(directory) / entry["directory"]))
+        _share_rule_only_data(policies)
         mappings = [tuple(m) for m in document.get("mappings", [])]
         return cls(policies, mappings, list(document.get("dropped", [])))  # type: ignore[arg-type]
+
+
+def _share_rule_only_data(policies: list[Policy]) -> None:
+    """Give policies with equal rule-only data one shared dict, as training does.
+
+    PERF: states_for_tracker keeps one state history per set of options, the
+    rule-only data's identity among them; shared data lets the memoization
+    and ML policies featurize a conversation once between them.
+    """
+    seen: list[Any] = []
+    for policy in policies:
+        data = getattr(policy, "rule_only_data_", None)
+        if data is None or isinstance(policy, RulePolicy):
+            continue
+        same = next((other for other in seen if other == data), None)
+        if same is None:
+            seen.append(data)
+        else:
+            policy.rule_only_data_ = same  # type: ignore[attr-defined]

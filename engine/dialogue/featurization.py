@@ -107,6 +107,7 @@ class _StateHistory:
         self.states: list[State] = []
         self.last_ml_action: dict[str, str] | None = None
         self.turn_was_hidden = False
+        self._final: tuple[int, State | None] | None = None
 
     def advance(self, applied: list[Any]) -> bool:
         """Replay the applied events not seen yet; False if the history changed instead."""
@@ -125,12 +126,17 @@ class _StateHistory:
     def current(self) -> list[State]:
         """Return the states so far plus the state now.
 
-        A new list; callers may change the last state (a fresh one), not the
-        others: they are kept for the next call.
+        A new list; callers may change the last state's top level and its
+        ``user`` sub-state (fresh copies), nothing else: the rest is kept for
+        the next call.
         """
-        final, _, _ = self._state(False)
+        # PERF: policies sharing this history ask for the same final state in a row.
+        if self._final is None or self._final[0] != len(self.consumed):
+            self._final = (len(self.consumed), self._state(False)[0])
+        final = self._final[1]
         states = list(self.states)
         if final is not None:
+            final = dict(final)
             if "user" in final:
                 final["user"] = dict(final["user"])
             states.append(final)
@@ -231,17 +237,14 @@ def training_examples(
     return examples
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, tuple):
-        return list(value)
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    return value
+# json encodes tuples as arrays itself; one encoder made once (PERF: building
+#   an encoder and copying tuples to lists per key was ~6% of a turn's CPU).
+_KEY_ENCODER = json.JSONEncoder(sort_keys=True, ensure_ascii=False)
 
 
 def state_key(states: list[State]) -> str:
     """Return the sorted-JSON key of a state sequence."""
-    return json.dumps([_jsonable(s) for s in states], sort_keys=True, ensure_ascii=False)
+    return _KEY_ENCODER.encode(states)
 
 
 def states_from_key(key: str) -> list[State]:

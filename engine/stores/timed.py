@@ -21,6 +21,8 @@ class _Timer:
     def __init__(self, metrics: EngineMetrics, store: str) -> None:
         self.metrics = metrics
         self.store = store
+        # PERF: one labels() lookup per operation, not per call.
+        self._durations: dict[str, Any] = {}
 
     def run(self, operation: str, call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         started = time.perf_counter()
@@ -30,7 +32,10 @@ class _Timer:
             self.metrics.store_errors.labels(self.store, operation).inc()
             raise
         finally:
-            self.metrics.store_seconds.labels(self.store, operation).observe(time.perf_counter() - started)
+            duration = self._durations.get(operation)
+            if duration is None:
+                duration = self._durations[operation] = self.metrics.store_seconds.labels(self.store, operation)
+            duration.observe(time.perf_counter() - started)
 
 
 class TimedTrackerStore(TrackerStore):

@@ -104,3 +104,22 @@ def test_tracker_store_version_changes_with_every_write_only() -> None:
     assert len({first, second, store.version("a")}) == 3
     store.replace("a", [])
     assert store.version("a") not in (None, first, second)
+
+
+def test_tracker_store_current_session_starts_inside_an_appended_batch() -> None:
+    store = InMemoryTrackerStore()
+    store.append("a", [{"event": "user", "text": "old"}])
+    store.append("a", [{"event": "bot", "text": "old reply"}, *SESSION])
+    store.append("a", [{"event": "user", "text": "new"}])
+    assert store.retrieve("a") == [*SESSION, {"event": "user", "text": "new"}]
+    assert [e["event"] for e in store.retrieve("a", all_sessions=True)][:2] == ["user", "bot"]
+
+
+def test_changing_retrieved_events_does_not_change_the_stored_conversation() -> None:
+    store = InMemoryTrackerStore()
+    store.append("a", [{"event": "user", "text": "hi", "parse_data": {"intent": {"name": "greet"}}}])
+    events = store.retrieve("a")
+    assert events is not None
+    events[0]["parse_data"]["intent"]["name"] = "changed"
+    events.append({"event": "bot"})
+    assert store.retrieve("a") == [{"event": "user", "text": "hi", "parse_data": {"intent": {"name": "greet"}}}]
