@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import argparse
 import filecmp
+import importlib.util
+import os
 import shutil
 import sys
 import tempfile
@@ -44,11 +46,33 @@ def generate(out_dir: Path) -> None:
         raise SystemExit(f"protoc failed with exit code {code}")
 
 
+def _use_pinned_generator(argv: list[str] | None) -> int | None:
+    """Make sure the pinned grpcio-tools runs the generator.
+
+    Another interpreter (a system ``python3`` without the ``dev`` extra, or
+    with another grpcio-tools) would report drift that is not there, so the
+    project's ``.venv`` runs the script when this interpreter lacks
+    grpc_tools. Returns an exit code when neither can run it.
+    """
+    if importlib.util.find_spec("grpc_tools") is not None:
+        return None
+    venv_python = ROOT / ".venv" / "bin" / "python"
+    if venv_python.exists() and Path(sys.prefix).resolve() != (ROOT / ".venv").resolve():
+        args = sys.argv[1:] if argv is None else argv
+        os.execv(str(venv_python), [str(venv_python), str(Path(__file__).resolve()), *args])
+    print("grpc_tools is missing: install the dev extra (pip install -e '.[dev]') and run "
+          "python protos/generate.py with that interpreter", file=sys.stderr)
+    return 2
+
+
 def main(argv: list[str] | None = None) -> int:
     """Regenerate the stubs, or with ``--check`` compare them."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="fail on drift, write nothing")
     ns = parser.parse_args(argv)
+    unavailable = _use_pinned_generator(argv)
+    if unavailable is not None:
+        return unavailable
     with tempfile.TemporaryDirectory() as tmp:
         generate(Path(tmp))
         drift = []
