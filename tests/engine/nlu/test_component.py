@@ -10,23 +10,15 @@ from engine.errors import ModelLoadError
 from engine.nlu import registry
 from engine.nlu.component import Component, Message, NotFittedError, Token
 from engine.nlu.featurizers.count_vectors import CountVectorsFeaturizer
-from engine.nlu.featurizers.encoder import missing_modules
 from engine.nlu.featurizers.regex import RegexFeaturizer
 from engine.nlu.tokenizers.whitespace import WhitespaceTokenizer
-from tests.engine.nlu.helpers import prepared, restaurant_data, run
+from tests.engine.nlu.helpers import needs_encoder, prepared, restaurant_data, run
 
 # Components that need a running service are covered in their own tests.
 NEEDS_SERVICE = {"DucklingEntityExtractor"}
 NEEDS_ENCODER = "SentenceEmbeddingFeaturizer"
-ENCODER_MISSING = missing_modules()
 CONTRACT_NAMES = [
-    pytest.param(
-        name,
-        marks=pytest.mark.skipif(
-            bool(ENCODER_MISSING) and name == NEEDS_ENCODER,
-            reason=f"the 'encoder' extra is not installed ({', '.join(ENCODER_MISSING)} missing)",
-        ),
-    )
+    pytest.param(name, marks=[needs_encoder] if name == NEEDS_ENCODER else [])
     for name in sorted(set(registry.COMPONENTS) - NEEDS_SERVICE)
 ]
 

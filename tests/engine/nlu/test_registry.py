@@ -9,7 +9,7 @@ import yaml
 from engine.errors import DataError
 from engine.nlu import registry
 from engine.nlu.pipeline import NluPipeline
-from tests.engine.nlu.helpers import BOTS
+from tests.conftest import shared_path
 
 
 def names(pipeline: NluPipeline) -> list[str]:
@@ -48,9 +48,7 @@ def test_missing_pipeline_key_is_the_default_too() -> None:
 
 
 def test_moodbot_config_maps_to_the_default_pipeline() -> None:
-    path = BOTS / "moodbot" / "config.yml"
-    if not path.exists():
-        pytest.skip(f"reference bot not available: {path}")
+    path = shared_path("data", "bots", "moodbot", "config.yml")
     pipeline = NluPipeline.from_config(yaml.safe_load(path.read_text()))
     assert names(pipeline) == names(NluPipeline.from_config({}))
     assert dict(pipeline.mappings)["DIETClassifier"].startswith("IntentEntityClassifier")
@@ -180,9 +178,8 @@ def test_bad_option_is_a_data_error() -> None:
 
 
 def test_every_reference_bot_config_builds() -> None:
-    configs = sorted(BOTS.glob("*/config*.yml")) if BOTS.exists() else []
-    if not configs:
-        pytest.skip(f"reference bots not available: {BOTS}")
+    configs = sorted(shared_path("data", "bots").glob("*/config*.yml"))
+    assert configs
     for path in configs:
         pipeline = NluPipeline.from_config(yaml.safe_load(path.read_text()))
         assert pipeline.components, path

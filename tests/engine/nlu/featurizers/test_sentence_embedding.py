@@ -5,15 +5,11 @@ import numpy as np
 import pytest
 
 from engine.errors import ModelLoadError
-from engine.nlu.featurizers import encoder, sentence_embedding
+from engine.nlu.featurizers import sentence_embedding
 from engine.nlu.featurizers.sentence_embedding import SentenceEmbeddingFeaturizer
 from engine.nlu.tokenizers.whitespace import WhitespaceTokenizer
-from tests.engine.nlu.helpers import prepared, restaurant_data, run
+from tests.engine.nlu.helpers import needs_encoder, prepared, restaurant_data, run
 
-MISSING = encoder.missing_modules()
-needs_encoder = pytest.mark.skipif(
-    bool(MISSING), reason=f"the 'encoder' extra is not installed ({', '.join(MISSING)} missing)"
-)
 
 
 @pytest.fixture(scope="module")
