@@ -152,8 +152,11 @@ def _diet(name: str, config: dict[str, Any], context: ResolveContext) -> Resolut
         "C", "class_weight", "max_iter", "random_state", "intent_model", "hidden_size", "mlp_weight", "svm_C",
         "svm_temperature", "tag_scheme", "algorithm", "perceptron_epochs",
     )}
-    if options.get("random_state") is None and isinstance(config.get("random_seed"), int):
-        options["random_state"] = config["random_seed"]
+    seed = config.get("random_seed")
+    if isinstance(seed, int) and not isinstance(seed, bool) and seed >= 0:
+        options["random_seed"] = seed  # the CRF's data order
+        if options.get("random_state") is None:
+            options["random_state"] = seed
     options["extractor_name"] = name
     return Resolution(
         name,

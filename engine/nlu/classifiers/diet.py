@@ -30,7 +30,7 @@ INTENT_OPTIONS = {
 }
 ENTITY_OPTIONS = (
     "BILOU_flag", "tag_scheme", "split_entities_by_comma", "features", "algorithm", "max_iterations",
-    "L1_c", "L2_c", "perceptron_epochs",
+    "L1_c", "L2_c", "perceptron_epochs", "random_seed",
 )
 
 

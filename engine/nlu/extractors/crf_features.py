@@ -5,7 +5,9 @@ Two feature sets:
 * Parley's default (:func:`rich_features`): the word, its 2-3 letter
   prefixes and 2-4 letter suffixes, its shape (``Xxxx``, ``dd``), regex /
   lookup pattern matches, the two words either side, the suffixes and
-  patterns of the neighbours and the word bigrams around it. Chosen on
+  patterns of the neighbours, the word bigrams around it and whether the
+  word and its neighbours are rare (seen at most once in training: names
+  and titles mostly are, and at parse time so are unseen words). Chosen on
   HWU64's 10 folds (``bench/nlu_accuracy.py``).
 * Rasa's configurable window (:func:`window_features`), used when
   config.yml lists ``features`` for ``CRFEntityExtractor``.
@@ -18,7 +20,7 @@ domain) and with dense token vectors from a sentence encoder.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any, Collection, Sequence
 
 from engine.nlu.component import Token
 
@@ -51,10 +53,26 @@ def word_shape(text: str) -> str:
     return _REPEAT.sub(r"\1\1", shape)
 
 
-def rich_features(tokens: Sequence[Token], patterns: Sequence[Sequence[str]]) -> list[list[str]]:
-    """Return Parley's default attribute strings per token."""
+def rare_flags(tokens: Sequence[Token], frequent: Collection[str] | None) -> list[bool]:
+    """Per token, whether its lowercased text is not among the ``frequent`` training words."""
+    if frequent is None:
+        return [False] * len(tokens)
+    return [t.text.lower() not in frequent for t in tokens]
+
+
+def rich_features(
+    tokens: Sequence[Token], patterns: Sequence[Sequence[str]], rare: Sequence[bool] | None = None
+) -> list[list[str]]:
+    """Return Parley's default attribute strings per token.
+
+    Args:
+        tokens: The message's tokens.
+        patterns: Per token, the regex / lookup pattern names matching it.
+        rare: Per token, whether the word is rare (see :func:`rare_flags`).
+    """
     lows = [t.text.lower() for t in tokens]
     count = len(tokens)
+    rare = rare or [False] * count
     items: list[list[str]] = []
     for i, token in enumerate(tokens):
         low = lows[i]
@@ -70,6 +88,8 @@ def rich_features(tokens: Sequence[Token], patterns: Sequence[Sequence[str]]) ->
         ]
         if token.text.isdigit():
             attrs.append("digit")
+        if rare[i]:
+            attrs.append("rare")
         attrs.extend(f"pat={name}" for name in _patterns_of(patterns, i))
         for offset in (-2, -1, 1, 2):
             j = i + offset
@@ -79,6 +99,8 @@ def rich_features(tokens: Sequence[Token], patterns: Sequence[Sequence[str]]) ->
             attrs.append(f"{offset}w={lows[j]}")
             if offset in (-1, 1):
                 attrs.append(f"{offset}s3={lows[j][-3:]}")
+                if rare[j]:
+                    attrs.append(f"{offset}rare")
                 attrs.extend(f"{offset}pat={name}" for name in _patterns_of(patterns, j))
         if i > 0:
             attrs.append(f"bg-={lows[i - 1]}|{low}")
@@ -137,14 +159,26 @@ def _patterns_of(patterns: Sequence[Sequence[str]], index: int) -> Sequence[str]
     return patterns[index] if index < len(patterns) else ()
 
 
-def add_intent_features(items: list[list[str]], tokens: Sequence[Token], intent: str | None) -> None:
-    """Append intent features to every token's attributes (in place)."""
+def add_intent_features(
+    items: list[list[str]], tokens: Sequence[Token], intent: str | None, rare: Sequence[bool] | None = None
+) -> None:
+    """Append intent features to every token's attributes (in place).
+
+    Args:
+        items: Attribute strings per token.
+        tokens: The message's tokens.
+        intent: The intent to condition on (None adds nothing).
+        rare: Per token, whether the word is rare; a rare word under an
+            intent (an unknown name in ``play_music``) gets its own feature.
+    """
     if not intent:
         return
     domain = intent.split("_", 1)[0]
-    for attrs, token in zip(items, tokens):
+    for i, (attrs, token) in enumerate(zip(items, tokens)):
         low = token.text.lower()
         attrs.extend((f"I={intent}", f"I={intent}|w={low}", f"D={domain}|w={low}"))
+        if rare and rare[i]:
+            attrs.append(f"I={intent}|rare")
 
 
 def with_dense(items: list[list[str]], vectors: np.ndarray | None, scale: float) -> list[Any]:

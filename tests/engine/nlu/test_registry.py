@@ -82,6 +82,14 @@ def test_model_based_components_map_to_stand_ins() -> None:
     assert pipeline.components[3].config["entity_recognition"] is False
 
 
+def test_diet_random_seed_seeds_the_intent_model_and_the_crf() -> None:
+    steps = [{"name": "WhitespaceTokenizer"}, {"name": "CountVectorsFeaturizer"}, {"name": "DIETClassifier", "random_seed": 42}]
+    config = {"pipeline": steps}
+    diet = NluPipeline.from_config(config).components[-1]
+    assert diet.config["random_state"] == 42
+    assert diet._entity_config()["random_seed"] == 42
+
+
 def test_dense_featurizer_is_skipped_when_sparse_ones_exist() -> None:
     pipeline = NluPipeline.from_config(
         {"pipeline": [{"name": "WhitespaceTokenizer"}, {"name": "SpacyFeaturizer"}, {"name": "CountVectorsFeaturizer"}, {"name": "DIETClassifier"}]}

@@ -88,7 +88,7 @@ def test_groups_are_predicted_and_persisted(tmp_path) -> None:
 def test_perceptron_trains_an_ensemble_and_weighs_candidate_intents(tmp_path) -> None:
     components = fitted(CITIES, algorithm="ap", perceptron_epochs=20, use_intent_features=True)
     crf = components[-1]
-    assert len(crf.models_["entity"]) == 3  # averaged perceptron: three runs by default
+    assert len(crf.models_["entity"]) == 5  # averaged perceptron: five runs by default
     assert len(fitted(CITIES, algorithm="lbfgs")[-1].models_["entity"]) == 1
     message = Message(text="I live in New York")
     for component in components[:-1]:
@@ -99,9 +99,59 @@ def test_perceptron_trains_an_ensemble_and_weighs_candidate_intents(tmp_path) ->
     assert crf._candidate_intents(message) == [("inform", 0.6), ("chitchat", 0.39)]  # 1% is below the cut
     [entity] = crf.extract(message)
     assert entity["value"] == "New York"
+    assert 0.0 < entity["confidence_entity"] <= 1.0
     crf.persist(tmp_path)
-    assert sorted(p.name for p in tmp_path.glob("*.crfsuite")) == ["entity.1.crfsuite", "entity.2.crfsuite", "entity.crfsuite"]
+    assert sorted(p.name for p in tmp_path.glob("*.crfsuite")) == [
+        *(f"entity.{run}.crfsuite" for run in range(1, 5)), "entity.crfsuite"
+    ]
     assert CRFEntityExtractor.load(tmp_path).extract(message) == [entity]
+
+
+def test_candidate_marginals_are_weighted_per_candidate() -> None:
+    crf = fitted(CITIES, algorithm="ap", perceptron_epochs=20, use_intent_features=True)[-1]
+    message = run(fitted(CITIES)[:-1], "I live in New York")
+    inputs = [(crf._items(message, "inform"), 0.7), (crf._items(message, "chitchat"), 0.3)]
+    tags, confidences = crf._tag("entity", inputs)
+    assert tags[3:] == ["I-city", "I-city"]
+    expected = []
+    for i, tag in enumerate(tags):
+        if i < 3:  # every run leaves "I live in" untagged: no marginals computed
+            expected.append(1.0)
+            continue
+        total = 0.0
+        for items, weight in inputs:
+            for tagger in crf._taggers("entity"):
+                tagger.set(items)
+                total += weight / len(crf._taggers("entity")) * tagger.marginal(tag, i)
+        expected.append(total)
+    assert confidences == pytest.approx(expected)
+
+
+def test_perceptron_training_is_reproducible() -> None:
+    def models(**config: object) -> list[bytes]:
+        return fitted(CITIES, algorithm="ap", ensemble_size=2, **config)[-1].models_["entity"]
+
+    first = models()
+    assert models() == first  # the data order is seeded: the same data trains the same model
+    assert models(random_seed=7) != first
+    assert first[0] != first[1]  # runs differ from each other
+
+
+def test_rare_words_are_features_and_persisted(tmp_path) -> None:
+    components = fitted(CITIES)
+    crf = components[-1]
+    assert "live" in crf.frequent_words_ and "berlin" not in crf.frequent_words_  # seen 4 times / once
+    message = Message(text="I live in Springfield")
+    for component in components[:-1]:
+        component.process(message)
+    items = crf._items(message, None)
+    assert "rare" in items[3] and "1rare" in items[2] and "rare" not in items[1]
+    entities = crf.extract(message)
+    crf.persist(tmp_path)
+    loaded = CRFEntityExtractor.load(tmp_path)
+    assert loaded.frequent_words_ == crf.frequent_words_
+    assert loaded.extract(message) == entities
+    assert fitted(CITIES, features=[["low"], ["low", "bias"], ["low"]])[-1].frequent_words_ is None
 
 
 def test_extractor_name_option() -> None:
