@@ -19,14 +19,23 @@ Rasa's own token-level entity report comes from :mod:`engine.evaluation`.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any, Iterable, Sequence
 
 Span = tuple[int, int]
 
 
+class _Summed:
+    """Integer counts that add up field by field over examples."""
+
+    def add(self, other: _Summed) -> None:
+        """Add ``other``'s counts to these."""
+        for item in fields(self):  # type: ignore[arg-type]
+            setattr(self, item.name, getattr(self, item.name) + getattr(other, item.name))
+
+
 @dataclass
-class Counts:
+class Counts(_Summed):
     """Matched and total entity counts, summed over examples.
 
     Attributes:
@@ -40,13 +49,6 @@ class Counts:
     gold: int = 0
     predicted_matched: int = 0
     predicted: int = 0
-
-    def add(self, other: Counts) -> None:
-        """Add ``other``'s counts to these."""
-        self.gold_matched += other.gold_matched
-        self.gold += other.gold
-        self.predicted_matched += other.predicted_matched
-        self.predicted += other.predicted
 
     @property
     def precision(self) -> float:
@@ -104,18 +106,12 @@ def overlap_counts(
 
 
 @dataclass
-class HermitCounts:
+class HermitCounts(_Summed):
     """HERMIT's entity counts (named as its script names them), summed over examples."""
 
     tp: int = 0
     fp: int = 0
     fn: int = 0
-
-    def add(self, other: HermitCounts) -> None:
-        """Add ``other``'s counts to these."""
-        self.tp += other.tp
-        self.fp += other.fp
-        self.fn += other.fn
 
     @property
     def f1(self) -> float:
