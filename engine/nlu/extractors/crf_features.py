@@ -110,6 +110,26 @@ def rich_features(
     return items
 
 
+# Attribute prefixes of the feature groups that perceptron runs leave out,
+# one group per run (see ``CRFEntityExtractor``): the word bigrams, the words
+# two away, the word's affixes, the neighbours' suffixes / patterns / rarity,
+# and (the last run) none.
+RUN_LEFT_OUT: tuple[tuple[str, ...], ...] = (
+    ("bg-=", "bg+="),
+    ("-2w=", "2w="),
+    ("p2=", "p3=", "s2=", "s3=", "s4="),
+    ("-1s3=", "1s3=", "-1pat=", "1pat=", "-1rare", "1rare"),
+    (),
+)
+
+
+def without_group(items: list[list[str]], prefixes: tuple[str, ...]) -> list[list[str]]:
+    """Return the attribute lists without the attributes starting with ``prefixes``."""
+    if not prefixes:
+        return items
+    return [[a for a in attrs if not a.startswith(prefixes)] for attrs in items]
+
+
 def window_features(
     tokens: Sequence[Token], patterns: Sequence[Sequence[str]], window: Sequence[Sequence[str]]
 ) -> list[list[str]]:

@@ -127,6 +127,23 @@ def test_candidate_marginals_are_weighted_per_candidate() -> None:
     assert confidences == pytest.approx(expected)
 
 
+def test_perceptron_runs_each_leave_out_one_feature_group() -> None:
+    def attributes(crf: CRFEntityExtractor) -> list[set[str]]:
+        return [{attr for attr, _ in tagger.info().state_features} for tagger in crf._taggers("entity")]
+
+    runs = attributes(fitted(CITIES, algorithm="ap", perceptron_epochs=5)[-1])
+    bigrams = [any(a.startswith(("bg-=", "bg+=")) for a in run) for run in runs]
+    affixes = [any(a.startswith("s3=") for a in run) for run in runs]
+    assert bigrams == [False, True, True, True, True]  # the first run trains without word bigrams
+    assert affixes == [True, True, False, True, True]  # the third without affixes
+    assert all(any(a.startswith("w=") for a in run) for run in runs)  # the words themselves always
+    [single] = attributes(fitted(CITIES, algorithm="ap", ensemble_size=1)[-1])
+    assert any(a.startswith("bg-=") for a in single)  # one model sees every feature
+    window = attributes(fitted(CITIES, algorithm="ap", features=[["low"], ["low", "suffix3"], ["low"]])[-1])
+    kinds = [{a.split("=")[0] for a in run} for run in window]
+    assert all(run == {"BOS", "EOS", "-1:low", "0:low", "0:suffix3", "1:low"} for run in kinds)  # Rasa's window is not split
+
+
 def test_perceptron_training_is_reproducible() -> None:
     def models(**config: object) -> list[bytes]:
         return fitted(CITIES, algorithm="ap", ensemble_size=2, **config)[-1].models_["entity"]
