@@ -276,13 +276,13 @@ class CRFEntityExtractor(Component):
         else:
             params["max_iterations"] = int(self.config["perceptron_epochs"])
         views = runs > 1 and self.config["features"] is None and self.dense_scale_ is None
-        trainer = None
+        trainer, loaded = None, None
         models = []
         with tempfile.TemporaryDirectory(prefix="parley-crf-") as tmp:
             for run in range(runs):
-                if trainer is None or views:
-                    left_out = RUN_LEFT_OUT[run % len(RUN_LEFT_OUT)] if views else ()
-                    trainer = pycrfsuite.Trainer(algorithm=algorithm, verbose=False)
+                left_out = RUN_LEFT_OUT[run % len(RUN_LEFT_OUT)] if views else ()
+                if trainer is None or left_out != loaded:
+                    trainer, loaded = pycrfsuite.Trainer(algorithm=algorithm, verbose=False), left_out
                     for items, tags in sequences:
                         trainer.append(without_group(items, left_out), tags)
                     trainer.set_params(params)

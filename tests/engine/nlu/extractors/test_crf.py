@@ -141,7 +141,8 @@ def test_perceptron_runs_each_leave_out_one_feature_group() -> None:
     assert any(a.startswith("bg-=") for a in single)  # one model sees every feature
     window = attributes(fitted(CITIES, algorithm="ap", features=[["low"], ["low", "suffix3"], ["low"]])[-1])
     kinds = [{a.split("=")[0] for a in run} for run in window]
-    assert all(run == {"BOS", "EOS", "-1:low", "0:low", "0:suffix3", "1:low"} for run in kinds)  # Rasa's window is not split
+    # Rasa's window is not split between the runs.
+    assert all(run == {"BOS", "EOS", "-1:low", "0:low", "0:suffix3", "1:low"} for run in kinds)
 
 
 def test_perceptron_training_is_reproducible() -> None:
